@@ -1,0 +1,75 @@
+// LoyaltyStore: the storage port of the domain. SQLite implements it today (storage/sqlite),
+// an in-memory fake serves tests (storage/memory), PostgreSQL can implement it later.
+//
+// Writes go through write(fn): fn runs with a StoreWriter and everything it writes is stored
+// atomically and durably, or not at all when fn returns an error or the store fails. An
+// implementation may run fn on another thread and may batch the fns of several callers into one
+// physical transaction (group commit), but each fn sees the writes of the fns before it and none
+// of a failed fn's writes survive. write() returns only once the outcome is durable.
+//
+// Thread safety: every LoyaltyStore method may be called from any number of threads at once.
+// A StoreWriter is only valid inside the fn it was given to.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/base/result.h"
+#include "domain/model.h"
+
+namespace loyalty::core::domain {
+
+using base::Result;
+using base::Status;
+
+class StoreWriter {
+ public:
+  virtual ~StoreWriter() = default;
+
+  virtual Result<std::optional<Customer>> findCustomer(const std::string& card) = 0;
+  // Requires: no customer with this card. Returns the new customer (balance 0, tier "base").
+  virtual Result<Customer> insertCustomer(const std::string& card, int64_t nowMs) = 0;
+
+  // The sale or refund stored under key, with its lines.
+  virtual Result<std::optional<Sale>> findSale(const TxnKey& key) = 0;
+  virtual Result<std::optional<Refund>> findRefund(const TxnKey& key) = 0;
+
+  // Stores a sale and its lines and tenders; returns the id assigned (sale.id is ignored).
+  // Requires: no sale or refund under sale.key.
+  virtual Result<int64_t> insertSale(const Sale& sale) = 0;
+  // Stores a refund with its lines and adds each line's quantity to the sale line's
+  // refundedQuantity; returns the id assigned (refund.id is ignored).
+  virtual Result<int64_t> insertRefund(const Refund& refund) = 0;
+  // Appends a ledger entry and adds entry.points to the customer's balance; returns the new
+  // balance. Requires: the customer exists.
+  virtual Result<Points> appendLedger(const LedgerEntry& entry) = 0;
+
+  virtual Status upsertProduct(const Product& product) = 0;
+};
+
+class LoyaltyStore {
+ public:
+  using WriteFn = std::function<Status(StoreWriter&)>;
+
+  virtual ~LoyaltyStore() = default;
+
+  // Runs fn atomically and durably (see the file comment). Errors: fn's own error, or
+  // kStorageFailure when the database failed (nothing of fn was stored).
+  virtual Status write(const WriteFn& fn) = 0;
+
+  // Reads of committed data.
+  virtual Result<std::optional<Customer>> findCustomer(const std::string& card) = 0;
+  // The customer's sales with their lines, newest first, at most limit of them.
+  virtual Result<std::vector<Sale>> salesOf(int64_t customerId, size_t limit) = 0;
+  // The customer's ledger, oldest first.
+  virtual Result<std::vector<LedgerEntry>> ledgerOf(int64_t customerId) = 0;
+  virtual Result<std::vector<Product>> products() = 0;
+};
+
+using LoyaltyStorePtr = std::unique_ptr<LoyaltyStore>;
+
+}  // namespace loyalty::core::domain
