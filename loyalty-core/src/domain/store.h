@@ -31,6 +31,7 @@ class StoreWriter {
   virtual ~StoreWriter() = default;
 
   virtual Result<std::optional<Customer>> findCustomer(const std::string& card) = 0;
+  virtual Result<std::optional<Customer>> findCustomerById(int64_t customerId) = 0;
   // Requires: no customer with this card. Returns the new customer (balance 0, tier "base").
   virtual Result<Customer> insertCustomer(const std::string& card, int64_t nowMs) = 0;
 
