@@ -1,0 +1,172 @@
+#include "app/core_app.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <Poco/File.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Path.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include "app/settings.h"
+#include "domain/catalogue.h"
+#include "domain/checkout_service.h"
+#include "domain/clock.h"
+#include "http/handlers.h"
+#include "http/router.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace loyalty::core::app {
+namespace {
+
+class SystemClock final : public domain::Clock {
+ public:
+  int64_t nowMs() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+// Writes the port atomically (temp file + rename) so a reader never sees a partial number.
+bool writePortFile(const std::string& path, uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.good()) {
+      return false;
+    }
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+void LoyaltyCoreApp::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Poco::Util::Option("help", "h", "print this help and exit")
+                        .required(false)
+                        .repeatable(false));
+  options.addOption(Poco::Util::Option("config", "c", "load the configuration from FILE")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("FILE"));
+}
+
+void LoyaltyCoreApp::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "help") {
+    helpRequested_ = true;
+    stopOptionsProcessing();
+  } else if (name == "config") {
+    configFile_ = value;
+  }
+}
+
+void LoyaltyCoreApp::initialize(Poco::Util::Application& self) {
+  try {
+    if (!configFile_.empty()) {
+      Poco::Path path(configFile_);
+      path.makeAbsolute();
+      loadConfiguration(path.toString());
+      configDir_ = path.parent().toString();
+    } else if (loadConfiguration() > 0) {
+      configDir_ = config().getString("application.configDir", "");
+    } else {
+      configDir_ = Poco::Path::current();
+    }
+  } catch (const Poco::Exception& e) {
+    std::cerr << "loyalty-core: cannot load configuration: " << e.displayText() << "\n";
+    configError_ = true;
+  }
+  ServerApplication::initialize(self);
+}
+
+int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
+  if (helpRequested_) {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("[--config=FILE]");
+    help.setHeader("The loyalty-core server: points, sales history and the checkout API.");
+    help.format(std::cout);
+    return EXIT_OK;
+  }
+  if (configError_) {
+    return EXIT_CONFIG;
+  }
+  auto& log = logger();
+  auto settings = readSettings(config(), configDir_);
+  if (!settings.ok()) {
+    log.error(settings.error().message);
+    return EXIT_CONFIG;
+  }
+  auto rule = domain::EarnRule::create(settings->earn);
+  if (!rule.ok()) {
+    log.error("earn rule: " + rule.error().message);
+    return EXIT_CONFIG;
+  }
+
+  storage::SqliteOptions storeOptions;
+  storeOptions.path = settings->databasePath;
+  storeOptions.maxBatch = settings->storageMaxBatch;
+  storeOptions.readConnections = settings->storageReadConnections;
+  auto store = storage::SqliteStore::open(storeOptions);
+  if (!store.ok()) {
+    log.error("cannot open the database: " + store.error().message);
+    return EXIT_CANTCREAT;
+  }
+
+  SystemClock clock;
+  domain::Catalogue catalogue;
+  domain::CheckoutService service(**store, catalogue, clock, *rule);
+  if (auto loaded = service.loadCatalogue(); !loaded.ok()) {
+    log.error("cannot load the catalogue: " + loaded.error().message);
+    return EXIT_SOFTWARE;
+  }
+
+  http::Router router;
+  http::addCoreRoutes(router, service);
+
+  try {
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress(settings->httpHost, settings->httpPort), true);
+    socket.listen(1024);
+    const uint16_t port = socket.address().port();
+
+    Poco::ThreadPool pool("http", 2, settings->httpThreads);
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(settings->httpThreads);
+    params->setMaxQueued(settings->httpQueue);
+    params->setKeepAlive(true);
+    params->setMaxKeepAliveRequests(0);  // unlimited
+    params->setKeepAliveTimeout(Poco::Timespan(settings->keepAliveTimeoutS, 0));
+    Poco::Net::HTTPServer server(new http::RouterFactory(router), pool, socket, params);
+    server.start();
+    log.information("loyalty-core listening on %s:%hu, database %s, %z products",
+                    settings->httpHost, port, settings->databasePath, catalogue.size());
+    if (!settings->portFile.empty() && !writePortFile(settings->portFile, port)) {
+      log.error("cannot write the port file " + settings->portFile);
+      server.stop();
+      return EXIT_CANTCREAT;
+    }
+    waitForTerminationRequest();
+    log.information("loyalty-core stopping");
+    server.stopAll(false);
+    pool.joinAll();
+  } catch (const Poco::Exception& e) {
+    log.error("HTTP server: " + e.displayText());
+    return EXIT_SOFTWARE;
+  }
+  return EXIT_OK;
+}
+
+}  // namespace loyalty::core::app

@@ -1,0 +1,123 @@
+#include "app/settings.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Path.h>
+#include <Poco/StringTokenizer.h>
+
+#include <vector>
+
+namespace loyalty::core::app {
+namespace {
+
+using base::ErrorCode;
+
+base::Error badKey(const std::string& key, const std::string& what) {
+  return base::makeError(ErrorCode::kInvalidValue, "configuration key " + key + ": " + what);
+}
+
+std::string resolve(const std::string& path, const std::string& baseDir) {
+  if (path.empty()) {
+    return path;
+  }
+  Poco::Path p(path);
+  if (p.isAbsolute() || baseDir.empty()) {
+    return p.toString();
+  }
+  return Poco::Path(Poco::Path::forDirectory(baseDir), p).toString();
+}
+
+const char* const kKnownKeys[] = {
+    "http.host",          "http.port",          "http.portFile",
+    "http.threads",       "http.queue",         "http.keepAliveTimeoutS",
+    "storage.path",       "storage.maxBatch",   "storage.readConnections",
+    "earn.pointsPerUnit", "earn.unitMinor",     "earn.excludedCategories",
+};
+
+// Collects every leaf key below root ("loyalty.core"), relative to it.
+void leafKeys(const Poco::Util::AbstractConfiguration& c, const std::string& root,
+              const std::string& rel, std::vector<std::string>& out) {
+  Poco::Util::AbstractConfiguration::Keys children;
+  c.keys(rel.empty() ? root : root + "." + rel, children);
+  if (children.empty()) {
+    out.push_back(rel);
+    return;
+  }
+  for (const auto& k : children) {
+    leafKeys(c, root, rel.empty() ? k : rel + "." + k, out);
+  }
+}
+
+}  // namespace
+
+base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
+                                    const std::string& baseDir) {
+  Settings s;
+  const std::string p = "loyalty.core.";
+  // An unknown key is most likely a typo that would silently leave a default in force.
+  std::vector<std::string> present;
+  if (c.has("loyalty.core")) {
+    leafKeys(c, "loyalty.core", "", present);
+  }
+  for (const auto& k : present) {
+    bool known = false;
+    for (const char* kk : kKnownKeys) {
+      known = known || k == kk;
+    }
+    if (!known && !k.empty()) {
+      return badKey(p + k, "unknown key");
+    }
+  }
+  auto readInt = [&](const std::string& key, int64_t def, int64_t lo, int64_t hi,
+                     int64_t& out) -> base::Status {
+    try {
+      int64_t v = c.getInt64(p + key, def);
+      if (v < lo || v > hi) {
+        return badKey(p + key, "must be " + std::to_string(lo) + ".." + std::to_string(hi));
+      }
+      out = v;
+      return base::Status();
+    } catch (const Poco::Exception& e) {
+      return badKey(p + key, "not a whole number");
+    }
+  };
+  int64_t v = 0;
+  s.httpHost = c.getString(p + "http.host", s.httpHost);
+  if (auto st = readInt("http.port", s.httpPort, 0, 65535, v); !st.ok()) return st.error();
+  s.httpPort = static_cast<uint16_t>(v);
+  s.portFile = resolve(c.getString(p + "http.portFile", ""), baseDir);
+  if (auto st = readInt("http.threads", s.httpThreads, 1, 1024, v); !st.ok()) return st.error();
+  s.httpThreads = static_cast<int>(v);
+  if (auto st = readInt("http.queue", s.httpQueue, 1, 100000, v); !st.ok()) return st.error();
+  s.httpQueue = static_cast<int>(v);
+  if (auto st = readInt("http.keepAliveTimeoutS", s.keepAliveTimeoutS, 1, 3600, v); !st.ok())
+    return st.error();
+  s.keepAliveTimeoutS = static_cast<int>(v);
+  s.databasePath = resolve(c.getString(p + "storage.path", s.databasePath), baseDir);
+  if (s.databasePath.empty()) {
+    return badKey(p + "storage.path", "must not be empty");
+  }
+  if (auto st = readInt("storage.maxBatch", s.storageMaxBatch, 1, 100000, v); !st.ok())
+    return st.error();
+  s.storageMaxBatch = static_cast<int>(v);
+  if (auto st = readInt("storage.readConnections", s.storageReadConnections, 1, 64, v); !st.ok())
+    return st.error();
+  s.storageReadConnections = static_cast<int>(v);
+  if (auto st = readInt("earn.pointsPerUnit", s.earn.pointsPerUnit, 0, 1000, v); !st.ok())
+    return st.error();
+  s.earn.pointsPerUnit = v;
+  if (auto st = readInt("earn.unitMinor", s.earn.unitMinor, 1, 1000000, v); !st.ok())
+    return st.error();
+  s.earn.unitMinor = v;
+  if (c.hasProperty(p + "earn.excludedCategories")) {
+    s.earn.excludedCategories.clear();
+    Poco::StringTokenizer tok(c.getString(p + "earn.excludedCategories"), ",",
+                              Poco::StringTokenizer::TOK_TRIM |
+                                  Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& t : tok) {
+      s.earn.excludedCategories.push_back(t);
+    }
+  }
+  return s;
+}
+
+}  // namespace loyalty::core::app

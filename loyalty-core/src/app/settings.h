@@ -1,0 +1,33 @@
+// Settings: every configuration key of loyalty-core, read once at startup and validated.
+// docs/configuration.md lists the keys; loyalty-core/config/loyalty-core.properties is a sample.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include "domain/earn_rule.h"
+#include "loyalty/base/result.h"
+
+namespace loyalty::core::app {
+
+struct Settings {
+  std::string httpHost = "127.0.0.1";
+  uint16_t httpPort = 8440;   // 0: the OS chooses (see portFile)
+  std::string portFile;       // when set, the bound port is written here once listening
+  int httpThreads = 16;
+  int httpQueue = 1024;
+  int keepAliveTimeoutS = 15;
+  std::string databasePath = "loyalty-core.db";
+  int storageMaxBatch = 512;
+  int storageReadConnections = 4;
+  domain::EarnRuleConfig earn;
+};
+
+// Reads the loyalty.core.* keys. Relative paths are resolved against baseDir (the directory
+// of the configuration file). Errors: kInvalidValue naming the key.
+base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& config,
+                                    const std::string& baseDir);
+
+}  // namespace loyalty::core::app

@@ -1,0 +1,91 @@
+// Integration harness: the real loyalty-core and pos-agent processes on loopback ports chosen
+// by the OS, each with its own SQLite file in a temporary directory, plus read-only inspection
+// of the core's database.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "loyalty/agent/client.h"
+#include "support/test_support.h"
+
+namespace loyalty::testing {
+
+// The loyalty-core daemon. start() binds port 0 the first time and the same port on restarts.
+class CoreDaemon {
+ public:
+  explicit CoreDaemon(const TempDir& dir, std::string extraConfig = "");
+  void start();
+  void kill();       // SIGKILL
+  void stop();       // SIGTERM, clean exit
+  uint16_t port() const { return port_; }
+  std::string databasePath() const { return dir_.file("core.db"); }
+  agent::Client client(int timeoutMs = 5000) const;
+
+ private:
+  const TempDir& dir_;
+  std::string extraConfig_;
+  uint16_t port_ = 0;
+  ChildProcess process_;
+};
+
+class AgentDaemon {
+ public:
+  AgentDaemon(const TempDir& dir, std::string name, uint16_t corePort, int budgetMs = 300);
+  void start();
+  void kill();  // SIGKILL
+  void stop();  // SIGTERM
+  uint16_t port() const { return port_; }
+  agent::Client client(int timeoutMs = 5000) const;
+  // Pending items in the outbox, or -1 when the status call failed.
+  int64_t outboxPending() const;
+
+ private:
+  const TempDir& dir_;
+  std::string name_;
+  uint16_t corePort_;
+  int budgetMs_;
+  uint16_t port_ = 0;
+  ChildProcess process_;
+};
+
+// Read-only queries on a SQLite file (the core's database), for checking what was stored.
+class DbInspector {
+ public:
+  explicit DbInspector(const std::string& path);
+  ~DbInspector();
+  DbInspector(const DbInspector&) = delete;
+  DbInspector& operator=(const DbInspector&) = delete;
+  int64_t scalar(const std::string& sql);
+  // Rows of (text key, integer value) from a two-column query.
+  std::map<std::string, int64_t> pairs(const std::string& sql);
+  // A digest of every row of every table: equal before and after means nothing changed.
+  std::string snapshot();
+
+ private:
+  void* db_ = nullptr;
+};
+
+}  // namespace loyalty::testing
+
+#include <random>
+
+#include "loyalty/protocol/messages.h"
+
+namespace loyalty::testing {
+
+// The catalogue the integration tests import: SKUs "P1".."P200" in grocery categories and
+// "ALC1".."ALC10" in alcohol/beer, which the default earn rule excludes.
+std::string testCatalogueCsv();
+bool isExcludedTestSku(const std::string& sku);
+
+// A deterministic basket of 1..maxLines lines drawn from the test catalogue.
+protocol::CommitRequest makeCommit(std::mt19937_64& rng, const protocol::TransactionKey& key,
+                                   const std::string& card, int maxLines);
+// The points the default earn rule (1 point per 1.00 of non-excluded spend) gives a basket,
+// computed independently of the core.
+int64_t expectedPoints(const protocol::CommitRequest& commit);
+
+}  // namespace loyalty::testing

@@ -1,0 +1,59 @@
+// FaultyStore: a LoyaltyStore decorator that fails on demand (the leveldb ErrorEnv idea).
+// failWrites: every write() fails with kStorageFailure before running its fn.
+// failAfterFn: write() runs fn against the real store's writer but then reports a failure and
+// discards it (as when the COMMIT or its fsync fails).
+#pragma once
+
+#include <atomic>
+
+#include "domain/store.h"
+
+namespace loyalty::testing {
+
+class FaultyStore final : public core::domain::LoyaltyStore {
+ public:
+  explicit FaultyStore(core::domain::LoyaltyStore& inner) : inner_(inner) {}
+
+  std::atomic<bool> failWrites{false};
+  std::atomic<bool> failAfterFn{false};
+  std::atomic<bool> failReads{false};
+
+  base::Status write(const WriteFn& fn) override {
+    if (failWrites) {
+      return base::makeError(base::ErrorCode::kStorageFailure, "injected write failure");
+    }
+    if (failAfterFn) {
+      base::Status inner = inner_.write([&](core::domain::StoreWriter& w) -> base::Status {
+        base::Status s = fn(w);
+        if (!s.ok()) {
+          return s;
+        }
+        // Roll the whole fn back by failing it: the store must keep none of its writes.
+        return base::makeError(base::ErrorCode::kStorageFailure, "injected commit failure");
+      });
+      return inner;
+    }
+    return inner_.write(fn);
+  }
+  base::Result<std::optional<core::domain::Customer>> findCustomer(
+      const std::string& card) override {
+    if (failReads) {
+      return base::makeError(base::ErrorCode::kStorageFailure, "injected read failure");
+    }
+    return inner_.findCustomer(card);
+  }
+  base::Result<std::vector<core::domain::Sale>> salesOf(int64_t id, size_t limit) override {
+    return inner_.salesOf(id, limit);
+  }
+  base::Result<std::vector<core::domain::LedgerEntry>> ledgerOf(int64_t id) override {
+    return inner_.ledgerOf(id);
+  }
+  base::Result<std::vector<core::domain::Product>> products() override {
+    return inner_.products();
+  }
+
+ private:
+  core::domain::LoyaltyStore& inner_;
+};
+
+}  // namespace loyalty::testing

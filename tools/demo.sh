@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the main job: loyalty-core (SQLite under var/) and two pos-agents on
+# loopback, driven by a simulated store day of real TaFeng shoppers, with a short outage of the
+# core in the middle of the day so that the tills' offline mode and the outbox drain show up.
+# Prints the day's summary, then keeps the services running until Ctrl-C.
+#
+# Usage: tools/demo.sh [--exit] [--shoppers N] [--lanes N] [--no-outage]
+#   --exit        stop the services after the summary instead of waiting for Ctrl-C
+#   --shoppers N  shoppers visiting today (default 2000)
+#   --lanes N     checkout lanes (default 8, spread over the two agents)
+#   --no-outage   do not stop the core during the day
+# Data: ../shared/data/tafeng beside the repository, or LOYALTY_TAFENG_DIR.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=tools/dev/deps.sh
+source tools/dev/deps.sh
+
+exit_after=0
+shoppers=2000
+lanes=8
+outage=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --exit) exit_after=1 ;;
+    --shoppers) shoppers="$2"; shift ;;
+    --lanes) lanes="$2"; shift ;;
+    --no-outage) outage=0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+tafeng="${LOYALTY_TAFENG_DIR:-$root/../shared/data/tafeng}"
+if [ ! -f "$tafeng/tafeng_history.json" ]; then
+  echo "demo.sh: TaFeng data not found in $tafeng (set LOYALTY_TAFENG_DIR)" >&2
+  exit 1
+fi
+
+loyalty_install_deps
+echo "==> build (release)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target loyalty-core pos-agent loyalty-sim loyaltyctl
+bin="$root/build/bin"
+
+var="$root/var"
+mkdir -p "$var"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'echo; echo "==> stopping"; exit 0' INT TERM
+
+wait_port() {  # wait_port FILE: prints the port once the daemon has written it
+  local i
+  for i in $(seq 1 200); do
+    if [ -s "$1" ]; then cat "$1"; return 0; fi
+    sleep 0.05
+  done
+  echo "demo.sh: $1 did not appear; see the logs in var/" >&2
+  return 1
+}
+
+core_port=""
+start_core() {
+  rm -f "$var/loyalty-core.port"
+  cat > "$var/loyalty-core.properties" <<CONF
+loyalty.core.http.host = 127.0.0.1
+loyalty.core.http.port = ${core_port:-0}
+loyalty.core.http.portFile = loyalty-core.port
+loyalty.core.storage.path = loyalty-core.db
+logging.loggers.root.channel = file
+logging.channels.file.class = FileChannel
+logging.channels.file.path = loyalty-core.log
+logging.channels.file.formatter.class = PatternFormatter
+logging.channels.file.formatter.pattern = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t
+CONF
+  "$bin/loyalty-core" --config="$var/loyalty-core.properties" >>"$var/loyalty-core.out" 2>&1 &
+  core_pid=$!
+  pids+=("$core_pid")
+  core_port="$(wait_port "$var/loyalty-core.port")"
+}
+
+start_agent() {  # start_agent NAME
+  local name="$1"
+  rm -f "$var/$name.port"
+  cat > "$var/$name.properties" <<CONF
+loyalty.agent.http.host = 127.0.0.1
+loyalty.agent.http.port = 0
+loyalty.agent.http.portFile = $name.port
+loyalty.agent.core.host = 127.0.0.1
+loyalty.agent.core.port = $core_port
+loyalty.agent.outbox.path = $name.db
+logging.loggers.root.channel = file
+logging.channels.file.class = FileChannel
+logging.channels.file.path = $name.log
+logging.channels.file.formatter.class = PatternFormatter
+logging.channels.file.formatter.pattern = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t
+CONF
+  "$bin/pos-agent" --config="$var/$name.properties" >>"$var/$name.out" 2>&1 &
+  pids+=("$!")
+  agent_port="$(wait_port "$var/$name.port")"
+}
+
+echo "==> starting loyalty-core (database var/loyalty-core.db)"
+start_core
+echo "    listening on 127.0.0.1:$core_port"
+echo "==> importing the catalogue derived from the TaFeng items"
+"$bin/loyalty-sim" --tafeng "$tafeng" --write-catalogue "$var/catalogue.csv"
+"$bin/loyaltyctl" --core "127.0.0.1:$core_port" catalogue import "$var/catalogue.csv"
+echo "==> starting two pos-agents"
+start_agent pos-agent-1
+agent1="$agent_port"
+start_agent pos-agent-2
+agent2="$agent_port"
+echo "    pos-agent-1 on 127.0.0.1:$agent1, pos-agent-2 on 127.0.0.1:$agent2"
+
+echo "==> simulating a store day: $shoppers shoppers, $lanes lanes"
+"$bin/loyalty-sim" --tafeng "$tafeng" --agents "127.0.0.1:$agent1,127.0.0.1:$agent2" \
+  --lanes "$lanes" --shoppers "$shoppers" --visits-per-shopper 2 >"$var/day-summary.txt" &
+sim_pid=$!
+if [ "$outage" = 1 ]; then
+  sleep 2
+  if kill -0 "$sim_pid" 2>/dev/null; then
+    echo "==> outage: stopping loyalty-core for 3 s (the tills keep selling, sales queue)"
+    kill -KILL "$core_pid"
+    wait "$core_pid" 2>/dev/null || true
+    sleep 3
+    start_core
+    echo "==> loyalty-core is back on 127.0.0.1:$core_port; the agents drain their outboxes"
+  fi
+fi
+wait "$sim_pid"
+cat "$var/day-summary.txt"
+
+card="$("$bin/loyaltyctl" card 1 2>/dev/null || true)"
+if [ -n "$card" ]; then
+  echo "==> one shopper, as the store manager sees them: loyaltyctl customer show $card"
+  "$bin/loyaltyctl" --core "127.0.0.1:$core_port" customer show "$card" | head -20 || true
+fi
+
+if [ "$exit_after" = 1 ]; then
+  echo "==> done (--exit): stopping the services"
+  exit 0
+fi
+echo "==> services running: loyalty-core 127.0.0.1:$core_port, agents $agent1 and $agent2."
+echo "    Try: build/bin/loyaltyctl --core 127.0.0.1:$core_port customer show <card>. Ctrl-C stops."
+while true; do sleep 3600 & wait $!; done
