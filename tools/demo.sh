@@ -137,7 +137,7 @@ fi
 wait "$sim_pid"
 cat "$var/day-summary.txt"
 
-card="$("$bin/loyaltyctl" card 1 2>/dev/null || true)"
+card="$(grep -o 'sample card.*' "$var/day-summary.txt" | grep -o '[0-9]\{13,19\}' | head -1 || true)"
 if [ -n "$card" ]; then
   echo "==> one shopper, as the store manager sees them: loyaltyctl customer show $card"
   "$bin/loyaltyctl" --core "127.0.0.1:$core_port" customer show "$card" | head -20 || true

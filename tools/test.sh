@@ -20,4 +20,7 @@ cmake --preset "$preset" >/dev/null
 echo "==> build ($preset)"
 cmake --build --preset "$preset" -j "$(nproc)"
 echo "==> test ($preset)"
+if [ "$preset" = tsan ]; then
+  export TSAN_OPTIONS="suppressions=$root/tsan.suppress ${TSAN_OPTIONS:-}"
+fi
 ctest --test-dir "build/$preset" --output-on-failure -j "$(nproc)" "$@"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <Poco/File.h>
 #include <Poco/Net/HTTPServer.h>
@@ -26,6 +27,9 @@
 
 namespace loyalty::core::app {
 namespace {
+
+// Longest wait for the next bytes of a request that has started.
+constexpr int kRequestTimeoutS = 10;
 
 class SystemClock final : public domain::Clock {
  public:
@@ -149,6 +153,7 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
     params->setKeepAlive(true);
     params->setMaxKeepAliveRequests(0);  // unlimited
     params->setKeepAliveTimeout(Poco::Timespan(settings->keepAliveTimeoutS, 0));
+    params->setTimeout(Poco::Timespan(kRequestTimeoutS, 0));  // a stalled request is dropped
     Poco::Net::HTTPServer server(new http::RouterFactory(router), pool, socket, params);
     server.start();
     log.information("loyalty-core listening on %s:%hu, database %s, %z products",
@@ -160,7 +165,14 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
     }
     waitForTerminationRequest();
     log.information("loyalty-core stopping");
+    // Requests in flight finish; idle keep-alive connections would otherwise hold the stop until
+    // their timeout, so whatever is still open after a short grace period is closed.
     server.stopAll(false);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (server.currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    server.stopAll(true);
     pool.joinAll();
   } catch (const Poco::Exception& e) {
     log.error("HTTP server: " + e.displayText());

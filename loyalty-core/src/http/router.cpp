@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -100,16 +101,26 @@ class RoutedHandler final : public Poco::Net::HTTPRequestHandler {
     size_t q = uri.find('?');
     req.path = q == std::string::npos ? uri : uri.substr(0, q);
     req.contentType = in.getContentType();
+    // The body is read (within the route's limit) even when the answer is an error, so that no
+    // unread bytes are left on a keep-alive connection.
     auto route = router_.match(req);
-    if (!route.ok()) {
-      return errorResponse(route.error(), req.requestId);
-    }
-    const size_t limit = (*route)->maxBodyBytes;
+    const size_t limit = route.ok() ? (*route)->maxBodyBytes : protocol::kMaxBodyBytes;
     if (in.hasContentLength() || in.getChunkedTransferEncoding()) {
       std::istream& stream = in.stream();
-      req.body.resize(limit + 1);
+      // Read at most limit + 1 bytes: sized from Content-Length when there is one, else grown.
+      const size_t want = in.hasContentLength()
+                              ? std::min<size_t>(static_cast<size_t>(in.getContentLength64()),
+                                                 limit + 1)
+                              : limit + 1;
       size_t got = 0;
-      while (got < req.body.size() && stream) {
+      req.body.resize(std::min<size_t>(want, 64 * 1024));
+      while (stream) {
+        if (got == req.body.size()) {
+          if (got >= want) {
+            break;
+          }
+          req.body.resize(std::min(want, 2 * got));
+        }
         stream.read(&req.body[got], static_cast<std::streamsize>(req.body.size() - got));
         got += static_cast<size_t>(stream.gcount());
       }
@@ -130,6 +141,9 @@ class RoutedHandler final : public Poco::Net::HTTPRequestHandler {
                                              "body over " + std::to_string(limit) + " bytes"),
                              req.requestId);
       }
+    }
+    if (!route.ok()) {
+      return errorResponse(route.error(), req.requestId);
     }
     return (*route)->handler(req);
   }

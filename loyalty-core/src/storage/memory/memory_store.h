@@ -1,0 +1,54 @@
+// InMemoryStore: a LoyaltyStore held in memory, for tests and dev runs. Nothing survives the
+// object.
+//
+// It follows the same contract as SqliteStore (tests/core/storage runs one suite on both):
+// ids start at 1 per table; a card, a sale key and a refund key are unique; lines come back
+// ordered by line number, tenders and refund lines in the order given; a balance never goes
+// below 0 and a refunded quantity stays within [0, quantity] (a write that would break either
+// fails with kStorageFailure, like SQLite's CHECK constraints); appendLedger of an unknown
+// customer is kUnknownCustomer; a refund of a line the sale does not have is kUnknownLine.
+//
+// write(fn) copies the whole state, runs fn on the copy, and swaps the copy in only when fn
+// succeeds, so a failing (or throwing: kInternal) fn leaves no trace. The copy costs O(size of
+// the store) per write: fine for tests and dev runs, not for production volumes.
+//
+// Thread safety: every method may be called from any number of threads. Writes are serialized
+// (writeMu_); reads see the last committed state and may run while a fn runs. A fn must not call
+// write() on the same store (refused with kInternal).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "domain/store.h"
+
+namespace loyalty::core::storage {
+
+struct MemoryStoreState;  // everything an InMemoryStore holds (memory_store.cpp)
+
+class InMemoryStore final : public domain::LoyaltyStore {
+ public:
+  InMemoryStore();
+  ~InMemoryStore() override;
+  InMemoryStore(const InMemoryStore&) = delete;
+  InMemoryStore& operator=(const InMemoryStore&) = delete;
+
+  base::Status write(const WriteFn& fn) override;
+  base::Result<std::optional<domain::Customer>> findCustomer(const std::string& card) override;
+  base::Result<std::vector<domain::Sale>> salesOf(int64_t customerId, size_t limit) override;
+  base::Result<std::vector<domain::LedgerEntry>> ledgerOf(int64_t customerId) override;
+  base::Result<std::vector<domain::Product>> products() override;
+
+ private:
+  std::mutex writeMu_;                             // held for a whole write(): one fn at a time
+  std::mutex mu_;                                  // guards state_
+  std::shared_ptr<const MemoryStoreState> state_;  // replaced, never modified, once published
+  std::atomic<std::thread::id> writingThread_;     // the thread inside write(), if any
+};
+
+}  // namespace loyalty::core::storage

@@ -1,0 +1,41 @@
+// AgentApp: the pos-agent daemon (Poco::Util::ServerApplication).
+//
+// Lifecycle (POCO's ServerApplication pattern): the constructor does nothing; options are parsed
+// (--config=FILE, --help, plus POCO's --daemon/--pidfile/--umask); initialize() loads the
+// configuration and logging; main() reads the Settings, opens the outbox, starts the sender and
+// the HTTP server, writes the port file if configured, and waits for SIGTERM/SIGINT; then it
+// stops accepting, stops the sender and closes the outbox cleanly.
+// Exit codes: EXIT_OK; EXIT_CONFIG for a bad or missing configuration; EXIT_SOFTWARE when the
+// outbox cannot be opened or the address cannot be bound; EXIT_CANTCREAT when the port file
+// cannot be written.
+//
+// Thread safety: used from the main thread only.
+#pragma once
+
+#include <Poco/Util/ServerApplication.h>
+
+#include <string>
+#include <vector>
+
+namespace loyalty::agent {
+
+class AgentApp : public Poco::Util::ServerApplication {
+ public:
+  AgentApp() = default;
+
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override;
+  void initialize(Poco::Util::Application& self) override;
+  int main(const std::vector<std::string>& args) override;
+
+ private:
+  void handleConfig(const std::string& name, const std::string& value);
+  void handleHelp(const std::string& name, const std::string& value);
+
+  bool helpRequested_ = false;
+  std::string configFile_;   // absolute, from --config
+  std::string configError_;  // why the configuration could not be loaded
+  std::string baseDir_;      // where relative paths in the configuration start
+};
+
+}  // namespace loyalty::agent

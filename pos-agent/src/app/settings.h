@@ -1,0 +1,41 @@
+// Settings: the pos-agent's configuration (keys loyalty.agent.*), read once at startup from the
+// layered Poco configuration and validated. The sample pos-agent.properties documents every key.
+//
+// Relative paths (outbox.path, http.portFile) are resolved against baseDir, the directory of the
+// configuration file, so the agent never depends on its working directory (a daemon runs in /).
+// A key under loyalty.agent. that the agent does not know is an error (it is most likely a typo).
+//
+// Thread safety: readSettings is re-entrant; Settings is a plain value.
+#pragma once
+
+#include <string>
+
+#include "loyalty/base/result.h"
+#include "server/agent_server.h"
+#include "server/agent_service.h"
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}  // namespace Poco::Util
+
+namespace loyalty::agent {
+
+inline constexpr const char* kConfigPrefix = "loyalty.agent.";
+
+struct Settings {
+  AgentServerOptions server;    // http.host, http.port, http.threads
+  std::string portFile;         // http.portFile, absolute; empty when not configured
+  AgentServiceOptions service;  // core.*, outbox.retry*
+  std::string outboxPath;       // outbox.path, absolute
+};
+
+// Errors: kInvalidValue naming the key and what is wrong with it.
+base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& config,
+                                    const std::string& baseDir);
+
+// Writes content to path atomically (a temporary file beside it, then rename), so that a reader
+// never sees a partly written file.
+// Errors: kStorageFailure.
+base::Status writeFileAtomically(const std::string& path, const std::string& content);
+
+}  // namespace loyalty::agent

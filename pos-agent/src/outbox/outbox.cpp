@@ -1,0 +1,376 @@
+#include "outbox/outbox.h"
+
+#include <Poco/Logger.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <utility>
+
+namespace loyalty::agent {
+
+namespace {
+
+using base::ErrorCode;
+using base::makeError;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr const char* kCreateSchema = R"sql(
+CREATE TABLE IF NOT EXISTS outbox (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind           TEXT    NOT NULL CHECK (kind IN ('commit', 'refund')),
+  key            TEXT    NOT NULL,
+  body           TEXT    NOT NULL,
+  enqueued_at_ms INTEGER NOT NULL,
+  attempts       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id             INTEGER PRIMARY KEY,
+  kind           TEXT    NOT NULL,
+  key            TEXT    NOT NULL,
+  body           TEXT    NOT NULL,
+  enqueued_at_ms INTEGER NOT NULL,
+  attempts       INTEGER NOT NULL,
+  error          TEXT    NOT NULL,
+  dead_at_ms     INTEGER NOT NULL
+);
+PRAGMA user_version = 1;
+)sql";
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Poco::Logger& logger() { return Poco::Logger::get("loyalty.agent.outbox"); }
+
+// Resets a cached statement when leaving a scope, so it never holds a read transaction open.
+class StatementScope {
+ public:
+  explicit StatementScope(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~StatementScope() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  StatementScope(const StatementScope&) = delete;
+  StatementScope& operator=(const StatementScope&) = delete;
+
+ private:
+  sqlite3_stmt* const stmt_;
+};
+
+int bindText(sqlite3_stmt* stmt, int index, std::string_view text) {
+  return sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+std::string columnText(sqlite3_stmt* stmt, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  if (text == nullptr) {
+    return std::string();
+  }
+  return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+std::optional<OutboxKind> kindFromName(std::string_view name) {
+  if (name == "commit") {
+    return OutboxKind::kCommit;
+  }
+  if (name == "refund") {
+    return OutboxKind::kRefund;
+  }
+  return std::nullopt;
+}
+
+// Reads columns id, kind, key, body, enqueued_at_ms, attempts starting at column 0.
+base::Result<OutboxItem> readItem(sqlite3_stmt* stmt) {
+  OutboxItem item;
+  item.id = sqlite3_column_int64(stmt, 0);
+  std::optional<OutboxKind> kind = kindFromName(columnText(stmt, 1));
+  if (!kind) {
+    return makeError(ErrorCode::kStorageFailure,
+                     "outbox item " + std::to_string(item.id) + " has an unknown kind");
+  }
+  item.kind = *kind;
+  item.key = columnText(stmt, 2);
+  item.body = columnText(stmt, 3);
+  item.enqueuedAtMs = sqlite3_column_int64(stmt, 4);
+  item.attempts = sqlite3_column_int64(stmt, 5);
+  return item;
+}
+
+}  // namespace
+
+std::string_view outboxKindName(OutboxKind kind) {
+  switch (kind) {
+    case OutboxKind::kCommit:
+      return "commit";
+    case OutboxKind::kRefund:
+      return "refund";
+  }
+  return "commit";
+}
+
+Outbox::Outbox(sqlite3* db) : db_(db) {}
+
+Outbox::~Outbox() {
+  for (sqlite3_stmt* stmt : {insert_, selectOldest_, delete_, bumpAttempts_, copyToDead_}) {
+    sqlite3_finalize(stmt);  // no-op on nullptr
+  }
+  if (db_ != nullptr && sqlite3_close(db_) != SQLITE_OK) {
+    poco_error(logger(), std::string("closing the outbox failed: ") + sqlite3_errmsg(db_));
+  }
+}
+
+base::Error Outbox::storageError(const char* what) const {
+  return makeError(ErrorCode::kStorageFailure,
+                   std::string("outbox: ") + what + ": " + sqlite3_errmsg(db_));
+}
+
+base::Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // The Outbox owns db from here on, even when opening failed (sqlite3_close frees it).
+  std::unique_ptr<Outbox> outbox(new Outbox(db));
+  if (rc != SQLITE_OK) {
+    return makeError(ErrorCode::kStorageFailure,
+                     "outbox: cannot open " + path + ": " +
+                         (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(db, 1);
+
+  // WAL + synchronous=FULL: a committed transaction is fsync'd before sqlite3_step returns.
+  {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr) != SQLITE_OK) {
+      return outbox->storageError("cannot set journal_mode");
+    }
+    std::string mode;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      mode = columnText(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    if (mode != "wal") {
+      return makeError(ErrorCode::kStorageFailure,
+                       "outbox: " + path + " cannot use WAL journaling (got '" + mode + "')");
+    }
+  }
+  if (sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return outbox->storageError("cannot set synchronous=FULL");
+  }
+
+  // Schema: create or check, in one write transaction so that two openers cannot race.
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return outbox->storageError("cannot lock the database");
+  }
+  int version = -1;
+  {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      version = sqlite3_column_int(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  base::Status schema = base::okStatus();
+  if (version < 0) {
+    schema = outbox->storageError("cannot read the schema version");
+  } else if (version > kSchemaVersion) {
+    schema = makeError(ErrorCode::kStorageFailure,
+                       "outbox: " + path + " has schema version " + std::to_string(version) +
+                           ", newer than this agent's " + std::to_string(kSchemaVersion));
+  } else if (version == 0 &&
+             sqlite3_exec(db, kCreateSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    schema = outbox->storageError("cannot create the schema");
+  }
+  if (!schema.ok()) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return schema.error();
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    base::Error error = outbox->storageError("cannot commit the schema");
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return error;
+  }
+
+  base::Status prepared = outbox->prepareStatements();
+  if (!prepared.ok()) {
+    return prepared.error();
+  }
+  base::Status counted = outbox->loadCounts();
+  if (!counted.ok()) {
+    return counted.error();
+  }
+  poco_information(logger(), "outbox " + path + " open: " + std::to_string(outbox->pending()) +
+                                 " pending, " + std::to_string(outbox->deadLetterCount()) +
+                                 " dead letters");
+  return outbox;
+}
+
+base::Status Outbox::prepareStatements() {
+  struct Spec {
+    sqlite3_stmt** stmt;
+    const char* sql;
+  };
+  const Spec specs[] = {
+      {&insert_,
+       "INSERT INTO outbox (kind, key, body, enqueued_at_ms, attempts) VALUES (?1, ?2, ?3, ?4, 0)"},
+      {&selectOldest_,
+       "SELECT id, kind, key, body, enqueued_at_ms, attempts FROM outbox ORDER BY id LIMIT 1"},
+      {&delete_, "DELETE FROM outbox WHERE id = ?1"},
+      {&bumpAttempts_, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1"},
+      {&copyToDead_,
+       "INSERT INTO dead_letters (id, kind, key, body, enqueued_at_ms, attempts, error, dead_at_ms)"
+       " SELECT id, kind, key, body, enqueued_at_ms, attempts, ?2, ?3 FROM outbox WHERE id = ?1"},
+  };
+  for (const Spec& spec : specs) {
+    if (sqlite3_prepare_v3(db_, spec.sql, -1, SQLITE_PREPARE_PERSISTENT, spec.stmt, nullptr) !=
+        SQLITE_OK) {
+      return storageError("cannot prepare a statement");
+    }
+  }
+  return base::okStatus();
+}
+
+base::Status Outbox::loadCounts() {
+  for (auto [sql, counter] : {std::pair{"SELECT count(*) FROM outbox", &pending_},
+                              std::pair{"SELECT count(*) FROM dead_letters", &deadLetterCount_}}) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+      return storageError("cannot count items");
+    }
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+      base::Error error = storageError("cannot count items");
+      sqlite3_finalize(stmt);
+      return error;
+    }
+    counter->store(sqlite3_column_int64(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  return base::okStatus();
+}
+
+base::Result<int64_t> Outbox::enqueue(OutboxKind kind, std::string_view key,
+                                      std::string_view body) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StatementScope scope(insert_);
+  if (bindText(insert_, 1, outboxKindName(kind)) != SQLITE_OK ||
+      bindText(insert_, 2, key) != SQLITE_OK || bindText(insert_, 3, body) != SQLITE_OK ||
+      sqlite3_bind_int64(insert_, 4, nowMs()) != SQLITE_OK) {
+    return storageError("cannot bind an item");
+  }
+  if (sqlite3_step(insert_) != SQLITE_DONE) {
+    return storageError("cannot store an item");
+  }
+  int64_t id = sqlite3_last_insert_rowid(db_);
+  pending_.fetch_add(1);
+  return id;
+}
+
+base::Result<std::optional<OutboxItem>> Outbox::oldest() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StatementScope scope(selectOldest_);
+  int rc = sqlite3_step(selectOldest_);
+  if (rc == SQLITE_DONE) {
+    return std::optional<OutboxItem>();
+  }
+  if (rc != SQLITE_ROW) {
+    return storageError("cannot read the oldest item");
+  }
+  base::Result<OutboxItem> item = readItem(selectOldest_);
+  if (!item.ok()) {
+    return item.error();
+  }
+  return std::optional<OutboxItem>(std::move(item).value());
+}
+
+base::Status Outbox::remove(int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StatementScope scope(delete_);
+  sqlite3_bind_int64(delete_, 1, id);
+  if (sqlite3_step(delete_) != SQLITE_DONE) {
+    return storageError("cannot delete an item");
+  }
+  pending_.fetch_sub(sqlite3_changes(db_));
+  return base::okStatus();
+}
+
+base::Status Outbox::recordAttempt(int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StatementScope scope(bumpAttempts_);
+  sqlite3_bind_int64(bumpAttempts_, 1, id);
+  if (sqlite3_step(bumpAttempts_) != SQLITE_DONE) {
+    return storageError("cannot count an attempt");
+  }
+  return base::okStatus();
+}
+
+base::Status Outbox::deadLetter(int64_t id, std::string_view error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return storageError("cannot begin a transaction");
+  }
+  auto rollback = [this](base::Error e) -> base::Status {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  };
+  {
+    StatementScope scope(copyToDead_);
+    sqlite3_bind_int64(copyToDead_, 1, id);
+    bindText(copyToDead_, 2, error);
+    sqlite3_bind_int64(copyToDead_, 3, nowMs());
+    if (sqlite3_step(copyToDead_) != SQLITE_DONE) {
+      return rollback(storageError("cannot store a dead letter"));
+    }
+    if (sqlite3_changes(db_) != 1) {
+      return rollback(makeError(ErrorCode::kInternal,
+                                "outbox: no item " + std::to_string(id) + " to dead-letter"));
+    }
+  }
+  {
+    StatementScope scope(delete_);
+    sqlite3_bind_int64(delete_, 1, id);
+    if (sqlite3_step(delete_) != SQLITE_DONE) {
+      return rollback(storageError("cannot delete a dead-lettered item"));
+    }
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return rollback(storageError("cannot commit a dead letter"));
+  }
+  pending_.fetch_sub(1);
+  deadLetterCount_.fetch_add(1);
+  return base::okStatus();
+}
+
+base::Result<std::vector<DeadLetter>> Outbox::deadLetters() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT id, kind, key, body, enqueued_at_ms, attempts, error, dead_at_ms"
+                         " FROM dead_letters ORDER BY dead_at_ms, id",
+                         -1, &stmt, nullptr) != SQLITE_OK) {
+    return storageError("cannot list dead letters");
+  }
+  std::vector<DeadLetter> letters;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    base::Result<OutboxItem> item = readItem(stmt);
+    if (!item.ok()) {
+      sqlite3_finalize(stmt);
+      return item.error();
+    }
+    letters.push_back(
+        DeadLetter{std::move(item).value(), columnText(stmt, 6), sqlite3_column_int64(stmt, 7)});
+  }
+  if (rc != SQLITE_DONE) {
+    base::Error error = storageError("cannot list dead letters");
+    sqlite3_finalize(stmt);
+    return error;
+  }
+  sqlite3_finalize(stmt);
+  return letters;
+}
+
+}  // namespace loyalty::agent

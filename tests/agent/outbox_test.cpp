@@ -1,0 +1,281 @@
+// Tests of the pos-agent's durable outbox (pos-agent/src/outbox/outbox.h).
+#include "outbox/outbox.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "samples.h"
+#include "support/test_support.h"
+
+namespace loyalty::agent {
+namespace {
+
+using testing::TempDir;
+
+OutboxPtr openOk(const std::string& path) {
+  base::Result<OutboxPtr> outbox = Outbox::open(path);
+  REQUIRE(outbox.ok());
+  return std::move(outbox).value();
+}
+
+OutboxItem oldestOk(Outbox& outbox) {
+  base::Result<std::optional<OutboxItem>> item = outbox.oldest();
+  REQUIRE(item.ok());
+  REQUIRE(item->has_value());
+  return **item;
+}
+
+TEST_CASE("Outbox: items come out oldest first and are removed by id", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  OutboxPtr outbox = openOk(dir.file("outbox.db"));
+
+  base::Result<std::optional<OutboxItem>> empty = outbox->oldest();
+  REQUIRE(empty.ok());
+  CHECK_FALSE(empty->has_value());
+  CHECK(outbox->pending() == 0);
+
+  base::Result<int64_t> a = outbox->enqueue(OutboxKind::kCommit, "S/T/2024-03-15/1", "{\"a\":1}");
+  base::Result<int64_t> b = outbox->enqueue(OutboxKind::kRefund, "S/T/2024-03-15/2", "{\"b\":2}");
+  base::Result<int64_t> c = outbox->enqueue(OutboxKind::kCommit, "S/T/2024-03-15/3", "{\"c\":3}");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(c.ok());
+  CHECK(*a < *b);
+  CHECK(*b < *c);
+  CHECK(outbox->pending() == 3);
+
+  OutboxItem first = oldestOk(*outbox);
+  CHECK(first.id == *a);
+  CHECK(first.kind == OutboxKind::kCommit);
+  CHECK(first.key == "S/T/2024-03-15/1");
+  CHECK(first.body == "{\"a\":1}");
+  CHECK(first.attempts == 0);
+  CHECK(first.enqueuedAtMs > 0);
+
+  REQUIRE(outbox->remove(*a).ok());
+  CHECK(outbox->pending() == 2);
+  OutboxItem second = oldestOk(*outbox);
+  CHECK(second.id == *b);
+  CHECK(second.kind == OutboxKind::kRefund);
+  CHECK(second.body == "{\"b\":2}");
+
+  // Removing an id that is gone is harmless and does not disturb the count.
+  REQUIRE(outbox->remove(*a).ok());
+  CHECK(outbox->pending() == 2);
+
+  REQUIRE(outbox->remove(*b).ok());
+  REQUIRE(outbox->remove(*c).ok());
+  CHECK(outbox->pending() == 0);
+  base::Result<std::optional<OutboxItem>> drained = outbox->oldest();
+  REQUIRE(drained.ok());
+  CHECK_FALSE(drained->has_value());
+}
+
+TEST_CASE("Outbox: survives close and reopen with order, attempts and counts", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  int64_t firstId = 0;
+  {
+    OutboxPtr outbox = openOk(path);
+    base::Result<int64_t> id = outbox->enqueue(OutboxKind::kCommit, "k1", "body one");
+    REQUIRE(id.ok());
+    firstId = *id;
+    REQUIRE(outbox->enqueue(OutboxKind::kRefund, "k2", "body two").ok());
+    REQUIRE(outbox->recordAttempt(firstId).ok());
+    REQUIRE(outbox->recordAttempt(firstId).ok());
+  }
+  OutboxPtr reopened = openOk(path);
+  CHECK(reopened->pending() == 2);
+  OutboxItem first = oldestOk(*reopened);
+  CHECK(first.id == firstId);
+  CHECK(first.body == "body one");
+  CHECK(first.attempts == 2);
+
+  // Ids are never reused, even after the newest item was removed and the file reopened.
+  REQUIRE(reopened->remove(firstId).ok());
+  OutboxItem second = oldestOk(*reopened);
+  REQUIRE(reopened->remove(second.id).ok());
+  reopened.reset();
+  OutboxPtr again = openOk(path);
+  base::Result<int64_t> next = again->enqueue(OutboxKind::kCommit, "k3", "body three");
+  REQUIRE(next.ok());
+  CHECK(*next > second.id);
+}
+
+TEST_CASE("Outbox: dead letters keep the item and the error, apart from pending",
+          "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  {
+    OutboxPtr outbox = openOk(path);
+    base::Result<int64_t> bad = outbox->enqueue(OutboxKind::kCommit, "bad", "refused body");
+    base::Result<int64_t> good = outbox->enqueue(OutboxKind::kCommit, "good", "fine body");
+    REQUIRE(bad.ok());
+    REQUIRE(good.ok());
+    REQUIRE(outbox->recordAttempt(*bad).ok());
+
+    REQUIRE(outbox->deadLetter(*bad, "HTTP 409: {\"code\":\"idempotency_conflict\"}").ok());
+    CHECK(outbox->pending() == 1);
+    CHECK(outbox->deadLetterCount() == 1);
+    CHECK(oldestOk(*outbox).id == *good);
+
+    // An id that is not in the outbox cannot be dead-lettered, and nothing changes.
+    base::Status missing = outbox->deadLetter(*bad, "again");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().code == base::ErrorCode::kInternal);
+    CHECK(outbox->pending() == 1);
+    CHECK(outbox->deadLetterCount() == 1);
+  }
+  OutboxPtr reopened = openOk(path);
+  CHECK(reopened->pending() == 1);
+  CHECK(reopened->deadLetterCount() == 1);
+  base::Result<std::vector<DeadLetter>> letters = reopened->deadLetters();
+  REQUIRE(letters.ok());
+  REQUIRE(letters->size() == 1);
+  const DeadLetter& letter = letters->front();
+  CHECK(letter.item.key == "bad");
+  CHECK(letter.item.body == "refused body");
+  CHECK(letter.item.attempts == 1);
+  CHECK(letter.error == "HTTP 409: {\"code\":\"idempotency_conflict\"}");
+  CHECK(letter.deadAtMs >= letter.item.enqueuedAtMs);
+}
+
+TEST_CASE("Outbox: pending count stays exact under concurrent enqueues", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  OutboxPtr outbox = openOk(dir.file("outbox.db"));
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&outbox, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        base::Result<int64_t> id = outbox->enqueue(OutboxKind::kCommit, "t" + std::to_string(t),
+                                                   "body " + std::to_string(i));
+        if (!id.ok()) {
+          return;  // counted below: pending would fall short
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  CHECK(outbox->pending() == kThreads * kPerThread);
+  int removed = 0;
+  int64_t lastId = 0;
+  for (;;) {
+    base::Result<std::optional<OutboxItem>> item = outbox->oldest();
+    REQUIRE(item.ok());
+    if (!item->has_value()) {
+      break;
+    }
+    CHECK((*item)->id > lastId);
+    lastId = (*item)->id;
+    REQUIRE(outbox->remove(lastId).ok());
+    ++removed;
+  }
+  CHECK(removed == kThreads * kPerThread);
+  CHECK(outbox->pending() == 0);
+}
+
+TEST_CASE("Outbox: uses WAL with a versioned schema and refuses a newer one", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  openOk(path).reset();
+
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  auto pragma = [db](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string value;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return value;
+  };
+  CHECK(pragma("PRAGMA journal_mode") == "wal");
+  CHECK(pragma("PRAGMA user_version") == std::to_string(Outbox::kSchemaVersion));
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+
+  base::Result<OutboxPtr> newer = Outbox::open(path);
+  REQUIRE_FALSE(newer.ok());
+  CHECK(newer.error().code == base::ErrorCode::kStorageFailure);
+}
+
+TEST_CASE("Outbox: a path that cannot be opened is a storage failure", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  base::Result<OutboxPtr> outbox = Outbox::open(dir.file("no-such-dir/outbox.db"));
+  REQUIRE_FALSE(outbox.ok());
+  CHECK(outbox.error().code == base::ErrorCode::kStorageFailure);
+}
+
+// A child process enqueues items and reports each acknowledged id on a pipe; the parent kills it
+// with SIGKILL mid-stream. Every acknowledged item must be in the reopened outbox, in order.
+TEST_CASE("Outbox: an acknowledged enqueue survives SIGKILL", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  openOk(path).reset();  // schema created before the child starts
+
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    base::Result<OutboxPtr> outbox = Outbox::open(path);
+    if (!outbox.ok()) {
+      ::_exit(2);
+    }
+    for (int i = 0; i < 100000; ++i) {
+      base::Result<int64_t> id =
+          (*outbox)->enqueue(OutboxKind::kCommit, "k" + std::to_string(i), "body");
+      if (!id.ok() || ::write(fds[1], &*id, sizeof(int64_t)) != sizeof(int64_t)) {
+        ::_exit(3);
+      }
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::vector<int64_t> acknowledged;
+  constexpr size_t kKillAfter = 20;
+  while (acknowledged.size() < kKillAfter) {
+    int64_t id = 0;
+    if (::read(fds[0], &id, sizeof(id)) != static_cast<ssize_t>(sizeof(id))) {
+      break;
+    }
+    acknowledged.push_back(id);
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  // Ids the child acknowledged after the parent stopped reading are durable too.
+  int64_t id = 0;
+  while (::read(fds[0], &id, sizeof(id)) == static_cast<ssize_t>(sizeof(id))) {
+    acknowledged.push_back(id);
+  }
+  ::close(fds[0]);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(acknowledged.size() >= kKillAfter);
+
+  OutboxPtr outbox = openOk(path);
+  CHECK(outbox->pending() >= static_cast<int64_t>(acknowledged.size()));
+  for (int64_t expected : acknowledged) {
+    OutboxItem item = oldestOk(*outbox);
+    CHECK(item.id == expected);
+    REQUIRE(outbox->remove(item.id).ok());
+  }
+}
+
+}  // namespace
+}  // namespace loyalty::agent
