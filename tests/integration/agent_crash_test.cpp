@@ -52,15 +52,7 @@ TEST_CASE("Agent crash: queued sales survive SIGKILL of the agent and arrive onc
   REQUIRE(waitUntil([&] { return agent.outboxPending() == 0; }, std::chrono::seconds(120)));
 
   CHECK(db.scalar("SELECT COUNT(*) FROM sales") == kSales);
-  auto balances = db.pairs("SELECT card, balance FROM customers");
-  auto ledgerSums = db.pairs(
-      "SELECT c.card, COALESCE(SUM(l.points), 0) FROM customers c "
-      "LEFT JOIN ledger l ON l.customer_id = c.id GROUP BY c.id");
-  REQUIRE(balances.size() == expected.size());
-  for (const auto& [card, points] : expected) {
-    CHECK(balances[card] == points);
-    CHECK(ledgerSums[card] == points);
-  }
+  db.checkBalances(expected);
   auto status = agent.client().agentStatus();
   REQUIRE(status.ok());
   CHECK(status->deadLetters == 0);

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <catch2/catch.hpp>
+
 #include <stdexcept>
 #include <thread>
 
@@ -122,6 +124,19 @@ std::map<std::string, int64_t> DbInspector::pairs(const std::string& sql) {
   }
   sqlite3_finalize(st);
   return out;
+}
+
+void DbInspector::checkBalances(const std::map<std::string, int64_t>& expectedByCard) {
+  auto balances = pairs("SELECT card, balance FROM customers");
+  auto ledgerSums = pairs(
+      "SELECT c.card, COALESCE(SUM(l.points), 0) FROM customers c "
+      "LEFT JOIN ledger l ON l.customer_id = c.id GROUP BY c.id");
+  REQUIRE(balances.size() == expectedByCard.size());
+  for (const auto& [card, points] : expectedByCard) {
+    INFO("customer with card ending " << card.substr(card.size() - 4));
+    CHECK(balances[card] == points);
+    CHECK(ledgerSums[card] == points);
+  }
 }
 
 std::string DbInspector::snapshot() {

@@ -63,6 +63,9 @@ class DbInspector {
   std::map<std::string, int64_t> pairs(const std::string& sql);
   // A digest of every row of every table: equal before and after means nothing changed.
   std::string snapshot();
+  // Checks, with Catch2 assertions, that exactly the expected customers exist and that each
+  // one's balance and the sum of their ledger entries both equal the expected points.
+  void checkBalances(const std::map<std::string, int64_t>& expectedByCard);
 
  private:
   void* db_ = nullptr;

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "common/files.h"
 #include "loyalty/protocol/json.h"
 
 namespace loyalty::tools {
@@ -19,19 +20,6 @@ using protocol::json::Value;
 constexpr size_t kMaxFileBytes = size_t{512} * 1024 * 1024;
 // object -> user list -> basket -> item id.
 constexpr int kMaxDepth = 4;
-
-base::Result<std::string> readWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return makeError(ErrorCode::kNotFound, "cannot open " + path);
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    return makeError(ErrorCode::kNotFound, "cannot read " + path);
-  }
-  return buffer.str();
-}
 
 base::Error shapeError(std::string_view file, const std::string& what) {
   return makeError(ErrorCode::kInvalidValue, std::string(file) + ": " + what);

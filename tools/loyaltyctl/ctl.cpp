@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "common/files.h"
 #include "common/text_format.h"
 #include "loyalty/protocol/card.h"
 #include "loyalty/protocol/codec.h"
@@ -87,19 +88,6 @@ std::string parseArgs(const std::vector<std::string>& args, CtlArgs& out) {
   return "";
 }
 
-base::Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return base::makeError(base::ErrorCode::kNotFound, "cannot open " + path);
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    return base::makeError(base::ErrorCode::kNotFound, "cannot read " + path);
-  }
-  return buffer.str();
-}
-
 std::string optionalId(const std::optional<int64_t>& id) { return id ? std::to_string(*id) : "-"; }
 
 int customerShow(CoreApi& api, const std::string& card, bool json, std::ostream& out,
@@ -118,7 +106,7 @@ int customerShow(CoreApi& api, const std::string& card, bool json, std::ostream&
 
 int catalogueImport(CoreApi& api, const std::string& file, bool json, std::ostream& out,
                     std::ostream& err) {
-  auto csv = readFile(file);
+  auto csv = readWholeFile(file);
   if (!csv) {
     return failed(err, csv.error());
   }
