@@ -8,6 +8,7 @@
 #   --exit        stop the services after the summary instead of waiting for Ctrl-C
 #   --shoppers N  shoppers visiting today (default 2000)
 #   --lanes N     checkout lanes (default 8, spread over the two agents)
+#   --pace R      visits per second over all lanes (default 400; 0 = as fast as they go)
 #   --no-outage   do not stop the core during the day
 # Data: ../shared/data/tafeng beside the repository, or LOYALTY_TAFENG_DIR.
 set -euo pipefail
@@ -19,14 +20,16 @@ source tools/dev/deps.sh
 exit_after=0
 shoppers=2000
 lanes=8
+pace=400
 outage=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --exit) exit_after=1 ;;
     --shoppers) shoppers="$2"; shift ;;
     --lanes) lanes="$2"; shift ;;
+    --pace) pace="$2"; shift ;;
     --no-outage) outage=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -119,12 +122,13 @@ start_agent pos-agent-2
 agent2="$agent_port"
 echo "    pos-agent-1 on 127.0.0.1:$agent1, pos-agent-2 on 127.0.0.1:$agent2"
 
-echo "==> simulating a store day: $shoppers shoppers, $lanes lanes"
+echo "==> simulating a store day: $shoppers shoppers, 2 visits each, $lanes lanes, $pace visits/s"
 "$bin/loyalty-sim" --tafeng "$tafeng" --agents "127.0.0.1:$agent1,127.0.0.1:$agent2" \
-  --lanes "$lanes" --shoppers "$shoppers" --visits-per-shopper 2 >"$var/day-summary.txt" &
+  --lanes "$lanes" --shoppers "$shoppers" --visits-per-shopper 2 --pace "$pace" \
+  >"$var/day-summary.txt" &
 sim_pid=$!
 if [ "$outage" = 1 ]; then
-  sleep 2
+  sleep 3
   if kill -0 "$sim_pid" 2>/dev/null; then
     echo "==> outage: stopping loyalty-core for 3 s (the tills keep selling, sales queue)"
     kill -KILL "$core_pid"
