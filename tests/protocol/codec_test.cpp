@@ -488,7 +488,7 @@ TEST_CASE("Codec: presented coupon codes", "[protocol]") {
   expectError(decode,
               mutated(kPrice,
                       [](Value& v) {
-                        set(v, "coupons", Value::array({Value::string(std::string(129, 'Z'))}));
+                        set(v, "coupons", Value::array({Value::string(std::string(161, 'Z'))}));
                       }),
               ErrorCode::kInvalidValue, "coupons[0]");
   expectError(decode, mutated(kPrice, [](Value& v) { set(v, "tenders", Value::array()); }),

@@ -259,6 +259,7 @@ TEST_CASE("Docs: the limits table matches limits.h", "[protocol]") {
       {"kMaxIdLength", static_cast<int64_t>(kMaxIdLength)},
       {"kMaxSkuLength", static_cast<int64_t>(kMaxSkuLength)},
       {"kMaxTextLength", static_cast<int64_t>(kMaxTextLength)},
+      {"kMaxCouponCodeLength", static_cast<int64_t>(kMaxCouponCodeLength)},
   };
   const auto rows = tableRows(lines(readProtocolDoc()), "Limits");
   std::map<std::string, int64_t> documented;

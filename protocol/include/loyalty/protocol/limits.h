@@ -18,6 +18,7 @@ inline constexpr int64_t kMaxBasketTotal = 10'000'000'000;  // minor units, whol
 inline constexpr int64_t kMaxLineNumber = 100'000;
 inline constexpr size_t kMaxIdLength = 32;   // store, terminal, txn
 inline constexpr size_t kMaxSkuLength = 64;
-inline constexpr size_t kMaxTextLength = 128;  // tender type, coupon code
+inline constexpr size_t kMaxTextLength = 128;  // tender type
+inline constexpr size_t kMaxCouponCodeLength = 160;  // a presented coupon code (signed: 146)
 
 }  // namespace loyalty::protocol

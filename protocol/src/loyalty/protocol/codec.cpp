@@ -457,7 +457,7 @@ bool readCouponCodes(Decoder& d, const Value& obj, std::vector<std::string>& cou
       return d.fail(ErrorCode::kWrongType, indexPath("", "coupons", i), "expected a string");
     }
     const std::string& code = item.asString();
-    if (code.empty() || code.size() > kMaxTextLength || !isPrintableAscii(code)) {
+    if (code.empty() || code.size() > kMaxCouponCodeLength || !isPrintableAscii(code)) {
       return d.fail(ErrorCode::kInvalidValue, indexPath("", "coupons", i),
                     "must be 1 to 128 printable ASCII characters without spaces");
     }
