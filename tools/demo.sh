@@ -78,7 +78,7 @@ loyalty.core.http.portFile = loyalty-core.port
 loyalty.core.storage.path = loyalty-core.db
 logging.loggers.root.channel = file
 logging.channels.file.class = FileChannel
-logging.channels.file.path = loyalty-core.log
+logging.channels.file.path = $var/loyalty-core.log
 logging.channels.file.formatter.class = PatternFormatter
 logging.channels.file.formatter.pattern = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t
 CONF
@@ -100,7 +100,7 @@ loyalty.agent.core.port = $core_port
 loyalty.agent.outbox.path = $name.db
 logging.loggers.root.channel = file
 logging.channels.file.class = FileChannel
-logging.channels.file.path = $name.log
+logging.channels.file.path = $var/$name.log
 logging.channels.file.formatter.class = PatternFormatter
 logging.channels.file.formatter.pattern = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t
 CONF
