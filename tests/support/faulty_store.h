@@ -51,6 +51,9 @@ class FaultyStore final : public core::domain::LoyaltyStore {
   base::Result<std::vector<core::domain::Product>> products() override {
     return inner_.products();
   }
+  base::Result<std::optional<std::string>> habitProfile(int64_t customerId) override {
+    return inner_.habitProfile(customerId);
+  }
 
  private:
   core::domain::LoyaltyStore& inner_;

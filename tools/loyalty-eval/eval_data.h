@@ -1,10 +1,11 @@
 // Basket data for offline evaluation: loading the TaFeng JSON files or a generic CSV into one
 // in-memory form, and the optional filters.
 //
-// Generic CSV: a header line, then `customer_id,basket_key,item_id[,quantity,unit_price_cents]`
-// (fields may be double-quoted; quantity and price are accepted and ignored). basket_key orders
-// one customer's baskets: as integers when every key in the file is an integer, else as strings
-// (YYYY-MM-DD dates and ISO timestamps sort correctly as strings). Item ids are used as they are
+// Generic CSV: read with the tools' shared reader (common/basket_csv.h): a header line, then
+// `customer_id,basket_key,item_id[,quantity,unit_price_cents]` (fields may be double-quoted;
+// quantity and price are accepted and ignored). basket_key orders one customer's baskets: as
+// integers when every key in the file is an integer, else as strings (YYYY-MM-DD dates and ISO
+// timestamps sort correctly as strings). Item ids are used as they are
 // when every one is an integer; otherwise the distinct names are sorted and numbered 0, 1, ....
 // Each customer's last basket is the target, the others the history.
 //

@@ -2,6 +2,9 @@
 
 #include <mutex>
 
+#include "domain/csv.h"
+#include "domain/item_id.h"
+
 namespace loyalty::core::domain {
 namespace {
 
@@ -9,94 +12,6 @@ using base::ErrorCode;
 
 base::Error csvError(size_t line, const std::string& what) {
   return base::makeError(ErrorCode::kInvalidCsv, "line " + std::to_string(line) + ": " + what);
-}
-
-// Splits one CSV record starting at pos; advances pos past its line end. Handles quoted fields
-// with "" escapes and line breaks inside quotes. Returns false on a malformed quote.
-bool readRecord(std::string_view csv, size_t& pos, std::vector<std::string>& fields,
-                size_t& line) {
-  fields.clear();
-  std::string field;
-  bool quoted = false;
-  bool fieldStarted = false;
-  while (pos < csv.size()) {
-    char c = csv[pos];
-    if (quoted) {
-      if (c == '"') {
-        if (pos + 1 < csv.size() && csv[pos + 1] == '"') {
-          field.push_back('"');
-          pos += 2;
-          continue;
-        }
-        quoted = false;
-        ++pos;
-        // After a closing quote only a separator or a line end may follow.
-        if (pos < csv.size() && csv[pos] != ',' && csv[pos] != '\n' && csv[pos] != '\r') {
-          return false;
-        }
-        continue;
-      }
-      if (c == '\n') {
-        ++line;
-      }
-      field.push_back(c);
-      ++pos;
-      continue;
-    }
-    if (c == '"' && !fieldStarted) {
-      quoted = true;
-      fieldStarted = true;
-      ++pos;
-      continue;
-    }
-    if (c == '"') {
-      return false;  // a quote in the middle of an unquoted field
-    }
-    if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
-      fieldStarted = false;
-      ++pos;
-      continue;
-    }
-    if (c == '\r' || c == '\n') {
-      if (c == '\r' && pos + 1 < csv.size() && csv[pos + 1] == '\n') {
-        ++pos;
-      }
-      ++pos;
-      fields.push_back(std::move(field));
-      return true;
-    }
-    field.push_back(c);
-    fieldStarted = true;
-    ++pos;
-  }
-  if (quoted) {
-    return false;
-  }
-  fields.push_back(std::move(field));
-  return true;
-}
-
-bool isValidSku(const std::string& sku) {
-  if (sku.empty() || sku.size() > 64) {
-    return false;
-  }
-  for (unsigned char c : sku) {
-    if (c < 0x21 || c > 0x7E) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool isBlank(std::string_view s) {
-  for (char c : s) {
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -107,7 +22,7 @@ base::Result<std::vector<Product>> parseCatalogueCsv(std::string_view csv) {
   std::vector<std::string> fields;
   size_t pos = 0;
   size_t line = 1;
-  if (!readRecord(csv, pos, fields, line)) {
+  if (!readCsvRecord(csv, pos, fields, line)) {
     return csvError(1, "malformed quoting in the header");
   }
   if (fields != std::vector<std::string>{"sku", "name", "category_path", "brand"}) {
@@ -117,10 +32,10 @@ base::Result<std::vector<Product>> parseCatalogueCsv(std::string_view csv) {
     ++line;
     size_t recordLine = line;
     size_t start = pos;
-    if (!readRecord(csv, pos, fields, line)) {
+    if (!readCsvRecord(csv, pos, fields, line)) {
       return csvError(recordLine, "malformed quoting");
     }
-    if (fields.size() == 1 && isBlank(csv.substr(start, pos - start))) {
+    if (fields.size() == 1 && isBlankCsv(csv.substr(start, pos - start))) {
       continue;  // blank line
     }
     if (fields.size() != 4) {
@@ -152,7 +67,17 @@ void Catalogue::upsert(const std::vector<Product>& products) {
   std::unique_lock lock(mutex_);
   for (const auto& p : products) {
     bySku_[p.sku] = p;
+    skuByItem_[itemIdOf(p.sku)] = p.sku;
   }
+}
+
+std::optional<std::string> Catalogue::skuOfItem(int64_t itemId) const {
+  std::shared_lock lock(mutex_);
+  auto it = skuByItem_.find(itemId);
+  if (it == skuByItem_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
 }
 
 std::optional<std::string> Catalogue::categoryOf(const std::string& sku) const {

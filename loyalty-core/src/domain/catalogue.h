@@ -9,6 +9,7 @@
 // Thread safety: all methods may be called concurrently (readers share a lock).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -33,6 +34,8 @@ class Catalogue {
   Catalogue& operator=(const Catalogue&) = delete;
 
   void upsert(const std::vector<Product>& products);
+  // The sku of a known product with itemIdOf(sku) == itemId (domain/item_id.h), or nullopt.
+  std::optional<std::string> skuOfItem(int64_t itemId) const;
   // The product's category path, or nullopt for an unknown sku.
   std::optional<std::string> categoryOf(const std::string& sku) const;
   // Sets each line's `earns` flag: false when the product's category is excluded by rule.
@@ -43,6 +46,7 @@ class Catalogue {
  private:
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, Product> bySku_;  // guarded by mutex_
+  std::unordered_map<int64_t, std::string> skuByItem_;  // itemIdOf(sku) -> sku; guarded by mutex_
 };
 
 }  // namespace loyalty::core::domain

@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "domain/item_id.h"
 #include "loyalty/base/check.h"
 
 namespace loyalty::core::domain {
@@ -39,7 +40,42 @@ Result<Customer> findOrEnroll(StoreWriter& w, const std::string& card, int64_t n
   return w.insertCustomer(card, nowMs);
 }
 
+// Adds basket to the customer's stored profile (one load, one update, one save).
+Status updateHabitProfile(StoreWriter& w, int64_t customerId, const std::vector<SaleLine>& lines,
+                          const personalization::ProfileParams& params, int64_t nowMs) {
+  auto profile = loadHabitProfile(w, customerId, params);
+  if (!profile.ok()) {
+    return profile.error();
+  }
+  profile->update(profileBasketOf(lines));
+  return w.saveHabitProfile(customerId, profile->serialize(), nowMs);
+}
+
 }  // namespace
+
+Result<personalization::HabitProfile> loadHabitProfile(
+    StoreWriter& writer, int64_t customerId, const personalization::ProfileParams& params) {
+  auto stored = writer.findHabitProfile(customerId);
+  if (!stored.ok()) {
+    return stored.error();
+  }
+  if (stored->has_value()) {
+    auto profile = personalization::HabitProfile::deserialize(**stored);
+    if (profile.ok()) {
+      return std::move(profile).value();
+    }
+  }
+  return personalization::HabitProfile(params);
+}
+
+std::vector<int64_t> profileBasketOf(const std::vector<SaleLine>& lines) {
+  std::vector<int64_t> basket;
+  basket.reserve(lines.size());
+  for (const SaleLine& line : lines) {
+    basket.push_back(itemIdOf(line.sku));
+  }
+  return basket;  // HabitProfile::update counts repeated ids once
+}
 
 CheckoutService::CheckoutService(LoyaltyStore& store, Catalogue& catalogue, const Clock& clock,
                                  EarnRule rule)
@@ -163,6 +199,11 @@ Result<CommitResult> CheckoutService::commit(const CommitCommand& cmd) {
         return balance.error();
       }
       LOYALTY_CHECK(*balance == result.sale.balanceAfter, "ledger and sale balance disagree");
+    }
+    if (Status p = updateHabitProfile(w, customer->id, result.sale.lines, profileParams_,
+                                      sale.createdAtMs);
+        !p.ok()) {
+      return p;
     }
     result.replayed = false;
     return Status();
@@ -326,6 +367,124 @@ Result<size_t> CheckoutService::importCatalogue(std::string_view csv) {
   }
   catalogue_.upsert(*products);
   return products->size();
+}
+
+Result<HistoryImportResult> CheckoutService::importHistory(const HistoryBatch& batch,
+                                                           const CardOfCustomerNumber& cardOf) {
+  const int64_t now = clock_.nowMs();
+  std::vector<std::string> cards;  // per basket; computed outside the write
+  cards.reserve(batch.baskets.size());
+  for (size_t i = 0; i < batch.baskets.size(); ++i) {
+    const int64_t number = batch.baskets[i].customerNumber;
+    const bool sameCustomer = i > 0 && batch.baskets[i - 1].customerNumber == number;
+    cards.push_back(sameCustomer ? cards.back() : cardOf(number));
+  }
+  HistoryImportResult result;
+  Status s = store_.write([&](StoreWriter& w) -> Status {
+    result = HistoryImportResult();
+    size_t next = 0;
+    while (next < batch.baskets.size()) {
+      // One customer's baskets: [next, end).
+      size_t end = next + 1;
+      while (end < batch.baskets.size() &&
+             batch.baskets[end].customerNumber == batch.baskets[next].customerNumber) {
+        ++end;
+      }
+      auto customer = findOrEnroll(w, cards[next], now, nullptr);
+      if (!customer.ok()) {
+        return customer.error();
+      }
+      std::optional<personalization::HabitProfile> profile;  // loaded at the first new basket
+      for (size_t i = next; i < end; ++i) {
+        const HistoryBasket& basket = batch.baskets[i];
+        auto existing = w.findSale(basket.key);
+        if (!existing.ok()) {
+          return existing.error();
+        }
+        if (existing->has_value()) {
+          ++result.skippedExisting;
+          continue;
+        }
+        auto refund = w.findRefund(basket.key);
+        if (!refund.ok()) {
+          return refund.error();
+        }
+        if (refund->has_value()) {
+          return makeError(ErrorCode::kIdempotencyConflict,
+                           "transaction key of an imported basket already used by a refund");
+        }
+        Sale sale;
+        sale.key = basket.key;
+        sale.fingerprint = basket.fingerprint;
+        sale.customerId = customer->id;
+        int64_t total = 0;
+        sale.lines.reserve(basket.lines.size());
+        for (size_t l = 0; l < basket.lines.size(); ++l) {
+          SaleLine line;
+          line.line = static_cast<int64_t>(l) + 1;
+          line.sku = basket.lines[l].sku;
+          line.quantity = basket.lines[l].quantity;
+          line.unitPrice = basket.lines[l].unitPrice;
+          line.earns = false;  // history predates the programme: it earns nothing
+          total += line.amount().value();
+          sale.lines.push_back(std::move(line));
+        }
+        sale.total = Money(total);
+        sale.pointsEarned = Points(0);
+        sale.balanceAfter = customer->balance;
+        sale.createdAtMs = now;
+        auto id = w.insertSale(sale);
+        if (!id.ok()) {
+          return id.error();
+        }
+        if (!profile) {
+          auto loaded = loadHabitProfile(w, customer->id, profileParams_);
+          if (!loaded.ok()) {
+            return loaded.error();
+          }
+          profile = std::move(loaded).value();
+        }
+        profile->update(profileBasketOf(sale.lines));
+        ++result.importedBaskets;
+      }
+      if (profile) {
+        if (Status saved = w.saveHabitProfile(customer->id, profile->serialize(), now);
+            !saved.ok()) {
+          return saved;
+        }
+      }
+      next = end;
+    }
+    return Status();
+  });
+  if (!s.ok()) {
+    return s.error();
+  }
+  return result;
+}
+
+Result<std::optional<personalization::HabitProfile>> CheckoutService::habitProfile(
+    const std::string& card) {
+  auto found = store_.findCustomer(card);
+  if (!found.ok()) {
+    return found.error();
+  }
+  if (!found->has_value()) {
+    return makeError(ErrorCode::kUnknownCustomer, "no customer with this card");
+  }
+  auto bytes = store_.habitProfile((*found)->id);
+  if (!bytes.ok()) {
+    return bytes.error();
+  }
+  if (!bytes->has_value()) {
+    return std::optional<personalization::HabitProfile>();
+  }
+  auto profile = personalization::HabitProfile::deserialize(**bytes);
+  if (!profile.ok()) {
+    return makeError(ErrorCode::kStorageFailure,
+                     "stored habit profile: " + profile.error().message);
+  }
+  return std::optional<personalization::HabitProfile>(std::move(profile).value());
 }
 
 Status CheckoutService::loadCatalogue() {

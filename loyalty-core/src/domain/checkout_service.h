@@ -18,6 +18,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +27,10 @@
 #include "domain/catalogue.h"
 #include "domain/clock.h"
 #include "domain/earn_rule.h"
+#include "domain/history_import.h"
 #include "domain/model.h"
 #include "domain/store.h"
+#include "domain/personalization/habit_profile.h"
 #include "loyalty/base/result.h"
 
 namespace loyalty::core::domain {
@@ -80,6 +84,22 @@ struct CustomerRecord {
   std::vector<LedgerEntry> ledger;
 };
 
+struct HistoryImportResult {
+  int64_t importedBaskets = 0;
+  int64_t skippedExisting = 0;  // baskets whose sale key was stored already
+};
+
+// The card of a customer number of an imported file (the core passes
+// protocol::cardForCustomerNumber(n + 1); the domain does not depend on the protocol).
+using CardOfCustomerNumber = std::function<std::string(int64_t)>;
+
+// The profile stored for the customer, or an empty profile (params) when none is stored or the
+// stored bytes are unreadable (a corrupt profile must never block a sale; it starts over).
+Result<personalization::HabitProfile> loadHabitProfile(
+    StoreWriter& writer, int64_t customerId, const personalization::ProfileParams& params);
+// The basket of a sale for its habit profile: itemIdOf(sku) of every line (domain/item_id.h).
+std::vector<int64_t> profileBasketOf(const std::vector<SaleLine>& lines);
+
 class CheckoutService {
  public:
   CheckoutService(LoyaltyStore& store, Catalogue& catalogue, const Clock& clock, EarnRule rule);
@@ -96,6 +116,12 @@ class CheckoutService {
   Result<CustomerRecord> history(const std::string& card, size_t maxSales);
   // Parses and stores a catalogue CSV; returns the number of products imported.
   Result<size_t> importCatalogue(std::string_view csv);
+  // Stores each basket of batch (parseHistoryCsv) as a sale of the customer cardOf(number) and
+  // updates the customer's habit profile with the new ones in order, all in one write.
+  Result<HistoryImportResult> importHistory(const HistoryBatch& batch,
+                                            const CardOfCustomerNumber& cardOf);
+  // The customer's stored habit profile, or nullopt when none. Errors: kUnknownCustomer.
+  Result<std::optional<personalization::HabitProfile>> habitProfile(const std::string& card);
   // Loads the stored catalogue into memory (at startup).
   Status loadCatalogue();
 
@@ -109,6 +135,7 @@ class CheckoutService {
   Catalogue& catalogue_;
   const Clock& clock_;
   const EarnRule rule_;
+  const personalization::ProfileParams profileParams_ = personalization::ProfileParams();
 };
 
 }  // namespace loyalty::core::domain

@@ -16,6 +16,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "loyalty/base/result.h"
@@ -50,6 +52,14 @@ class StoreWriter {
   virtual Result<Points> appendLedger(const LedgerEntry& entry) = 0;
 
   virtual Status upsertProduct(const Product& product) = 0;
+
+  // The customer's habit profile (HabitProfile::serialize() bytes), or nullopt when none is
+  // stored yet.
+  virtual Result<std::optional<std::string>> findHabitProfile(int64_t customerId) = 0;
+  // Stores (inserts or replaces) the customer's habit profile. Requires: the customer exists
+  // (else kStorageFailure).
+  virtual Status saveHabitProfile(int64_t customerId, std::string_view profile,
+                                  int64_t updatedAtMs) = 0;
 };
 
 class LoyaltyStore {
@@ -69,6 +79,8 @@ class LoyaltyStore {
   // The customer's ledger, oldest first.
   virtual Result<std::vector<LedgerEntry>> ledgerOf(int64_t customerId) = 0;
   virtual Result<std::vector<Product>> products() = 0;
+  // The customer's committed habit profile bytes, or nullopt when none is stored.
+  virtual Result<std::optional<std::string>> habitProfile(int64_t customerId) = 0;
 };
 
 using LoyaltyStorePtr = std::unique_ptr<LoyaltyStore>;

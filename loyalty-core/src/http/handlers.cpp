@@ -127,6 +127,27 @@ void addCoreRoutes(Router& router, domain::CheckoutService& service) {
     return json(protocol::encode(r));
   }, kMaxCatalogueBytes);
 
+  router.add("POST", "/v1/admin/history", [&service](const Request& req) {
+    if (req.contentType.rfind("text/csv", 0) != 0) {
+      return errorResponse(
+          base::makeError(ErrorCode::kUnsupportedMediaType, "Content-Type must be text/csv"),
+          req.requestId);
+    }
+    const std::string prefix =
+        req.queryParam("sku_prefix").value_or(domain::kDefaultHistorySkuPrefix);
+    auto batch = domain::parseHistoryCsv(req.body, prefix);
+    if (!batch.ok()) {
+      return errorResponse(batch.error(), req.requestId);
+    }
+    auto out = service.importHistory(*batch, [](int64_t number) {
+      return protocol::cardForCustomerNumber(static_cast<uint64_t>(number) + 1);
+    });
+    if (!out.ok()) {
+      return errorResponse(out.error(), req.requestId);
+    }
+    return json(toWire(*out));
+  }, kMaxHistoryBytes);
+
   router.add("GET", "/v1/health", [](const Request&) { return json(R"({"status":"ok"})"); });
 }
 

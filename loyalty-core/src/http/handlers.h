@@ -11,6 +11,7 @@ namespace loyalty::core::http {
 
 inline constexpr size_t kHistoryMaxSales = 200;
 inline constexpr size_t kMaxCatalogueBytes = 64 * 1024 * 1024;  // PUT /v1/admin/catalogue
+inline constexpr size_t kMaxHistoryBytes = 64 * 1024 * 1024;    // POST /v1/admin/history
 
 // Registers every core endpoint on router. service must outlive the router.
 void addCoreRoutes(Router& router, domain::CheckoutService& service);

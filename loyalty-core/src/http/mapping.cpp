@@ -125,4 +125,9 @@ protocol::CustomerHistory toWire(const domain::CustomerRecord& r) {
   return w;
 }
 
+std::string toWire(const domain::HistoryImportResult& result) {
+  return "{\"imported_baskets\":" + std::to_string(result.importedBaskets) +
+         ",\"skipped_existing\":" + std::to_string(result.skippedExisting) + "}";
+}
+
 }  // namespace loyalty::core::http

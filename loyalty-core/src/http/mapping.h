@@ -23,5 +23,7 @@ protocol::PriceResponse toWire(const domain::PriceResult& result,
 protocol::CommitResponse toWire(const domain::Sale& sale);
 protocol::RefundResponse toWire(const domain::Refund& refund);
 protocol::CustomerHistory toWire(const domain::CustomerRecord& record);
+// {"imported_baskets": n, "skipped_existing": m} (docs/protocol.md, "History import").
+std::string toWire(const domain::HistoryImportResult& result);
 
 }  // namespace loyalty::core::http

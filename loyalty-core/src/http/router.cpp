@@ -100,6 +100,7 @@ class RoutedHandler final : public Poco::Net::HTTPRequestHandler {
     const std::string& uri = in.getURI();
     size_t q = uri.find('?');
     req.path = q == std::string::npos ? uri : uri.substr(0, q);
+    req.query = q == std::string::npos ? std::string() : uri.substr(q + 1);
     req.contentType = in.getContentType();
     // The body is read (within the route's limit) even when the answer is an error, so that no
     // unread bytes are left on a keep-alive connection.
@@ -161,6 +162,20 @@ const std::string& Request::param(const std::string& name) const {
     }
   }
   return kEmpty;
+}
+
+std::optional<std::string> Request::queryParam(std::string_view name) const {
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return std::string(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    }
+  }
+  return std::nullopt;
 }
 
 Response errorResponse(const base::Error& error, const std::string& requestId) {

@@ -15,7 +15,9 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,12 +30,15 @@ namespace loyalty::core::http {
 struct Request {
   std::string method;
   std::string path;
+  std::string query;  // the URI after '?', undecoded ("" when none)
   std::string body;
   std::string contentType;
   std::string requestId;
   std::vector<std::pair<std::string, std::string>> params;  // from "{name}" segments
 
   const std::string& param(const std::string& name) const;
+  // The value of name=value in query (the first one; no percent-decoding), or nullopt.
+  std::optional<std::string> queryParam(std::string_view name) const;
 };
 
 struct Response {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <memory>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -33,6 +35,9 @@ struct MemoryStoreState {
   std::map<Key, int64_t> refundByKey;
   std::vector<LedgerEntry> ledger;
   std::map<std::string, Product> products;  // by sku
+  // Habit profile bytes by customer id. Shared, never modified once stored: copying the state
+  // for a write copies pointers, not every profile.
+  std::map<int64_t, std::shared_ptr<const std::string>> habitProfiles;
 };
 
 namespace {
@@ -208,6 +213,23 @@ class MemoryWriter final : public domain::StoreWriter {
     return base::okStatus();
   }
 
+  Result<std::optional<std::string>> findHabitProfile(int64_t customerId) override {
+    auto it = state_.habitProfiles.find(customerId);
+    if (it == state_.habitProfiles.end()) {
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>(*it->second);
+  }
+
+  Status saveHabitProfile(int64_t customerId, std::string_view profile,
+                          int64_t /*updatedAtMs*/) override {
+    if (!hasId(state_.customers, customerId)) {
+      return constraint("save habit profile", "no customer " + std::to_string(customerId));
+    }
+    state_.habitProfiles[customerId] = std::make_shared<const std::string>(profile);
+    return base::okStatus();
+  }
+
  private:
   State& state_;
 };
@@ -291,6 +313,19 @@ Result<std::vector<LedgerEntry>> InMemoryStore::ledgerOf(int64_t customerId) {
     }
   }
   return entries;
+}
+
+Result<std::optional<std::string>> InMemoryStore::habitProfile(int64_t customerId) {
+  std::shared_ptr<const MemoryStoreState> state;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state = state_;
+  }
+  auto it = state->habitProfiles.find(customerId);
+  if (it == state->habitProfiles.end()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(*it->second);
 }
 
 Result<std::vector<Product>> InMemoryStore::products() {

@@ -5,7 +5,8 @@
 // ids start at 1 per table; a card, a sale key and a refund key are unique; lines come back
 // ordered by line number, tenders and refund lines in the order given; a balance never goes
 // below 0 and a refunded quantity stays within [0, quantity] (a write that would break either
-// fails with kStorageFailure, like SQLite's CHECK constraints); appendLedger of an unknown
+// fails with kStorageFailure, like SQLite's CHECK constraints); saving the habit profile of an
+// unknown customer fails with kStorageFailure (SQLite: the foreign key); appendLedger of an unknown
 // customer is kUnknownCustomer; a refund of a line the sale does not have is kUnknownLine.
 //
 // write(fn) copies the whole state, runs fn on the copy, and swaps the copy in only when fn
@@ -43,6 +44,7 @@ class InMemoryStore final : public domain::LoyaltyStore {
   base::Result<std::vector<domain::Sale>> salesOf(int64_t customerId, size_t limit) override;
   base::Result<std::vector<domain::LedgerEntry>> ledgerOf(int64_t customerId) override;
   base::Result<std::vector<domain::Product>> products() override;
+  base::Result<std::optional<std::string>> habitProfile(int64_t customerId) override;
 
  private:
   std::mutex writeMu_;                             // held for a whole write(): one fn at a time

@@ -108,7 +108,19 @@ CREATE INDEX ledger_by_customer ON ledger(customer_id);
 PRAGMA user_version = 1;
 )sql";
 
-constexpr std::array<const char*, 1> kSteps = {kStep1};
+// Step 2: habit profiles (docs/personalization.md), one row per customer, replaced at every
+// commit; `profile` holds HabitProfile::serialize() bytes.
+constexpr const char* kStep2 = R"sql(
+CREATE TABLE habit_profiles (
+  customer_id INTEGER PRIMARY KEY REFERENCES customers(id),
+  profile BLOB NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+) STRICT;
+
+PRAGMA user_version = 2;
+)sql";
+
+constexpr std::array<const char*, 2> kSteps = {kStep1, kStep2};
 
 base::Error failure(sqlite3* db, const std::string& what) {
   return base::makeError(ErrorCode::kStorageFailure, what + ": " + sqlite3_errmsg(db));

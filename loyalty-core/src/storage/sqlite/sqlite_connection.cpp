@@ -50,6 +50,15 @@ Status Statement::run(std::string_view what) {
 
 void Statement::reset() { sqlite3_reset(stmt_); }
 
+std::string Statement::blob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr || size <= 0) {
+    return std::string();
+  }
+  return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
 int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 bool Statement::isNull(int column) const {
@@ -82,6 +91,14 @@ int Statement::bindValue(int index, int64_t value) {
 
 int Statement::bindValue(int index, const std::string& value) {
   return sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int Statement::bindValue(int index, Blob value) {
+  // A zero-length blob still binds as a BLOB (not NULL): zeroblob(0).
+  if (value.bytes.empty()) {
+    return sqlite3_bind_zeroblob(stmt_, index, 0);
+  }
+  return sqlite3_bind_blob64(stmt_, index, value.bytes.data(), value.bytes.size(), SQLITE_STATIC);
 }
 
 int Statement::bindValue(int index, std::nullopt_t) { return sqlite3_bind_null(stmt_, index); }

@@ -30,6 +30,11 @@ namespace loyalty::core::storage {
 // kStorageFailure "<what>: <sqlite3_errmsg(db)>".
 base::Error sqliteError(sqlite3* db, std::string_view what);
 
+// A value bound as a BLOB (bytes, not text). The bytes must outlive the last step().
+struct Blob {
+  std::string_view bytes;
+};
+
 class Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
@@ -40,7 +45,8 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   // Binds args to placeholders ?1, ?2, ... in order. Supported: int64_t, int, bool,
-  // std::string, std::nullopt (NULL) and std::optional<int64_t>. Strings are bound without a copy:
+  // std::string, Blob, std::nullopt (NULL) and std::optional<int64_t>. Strings and blobs are
+  // bound without a copy:
   // they must outlive the last step().
   template <typename... Args>
   base::Status bind(std::string_view what, const Args&... args) {
@@ -70,6 +76,7 @@ class Statement {
   bool isNull(int column) const;
   std::optional<int64_t> optionalInt64(int column) const;
   std::string text(int column) const;
+  std::string blob(int column) const;
 
   // Rows changed by the last run() on this connection, and the rowid it inserted.
   int64_t changes() const;
@@ -80,6 +87,7 @@ class Statement {
   int bindValue(int index, int value) { return bindValue(index, static_cast<int64_t>(value)); }
   int bindValue(int index, bool value) { return bindValue(index, static_cast<int64_t>(value)); }
   int bindValue(int index, const std::string& value);
+  int bindValue(int index, Blob value);
   int bindValue(int index, std::nullopt_t);
   int bindValue(int index, const std::optional<int64_t>& value);
 

@@ -67,6 +67,8 @@ enum Sql : size_t {
   kTendersOfSalesOf,
   kLedgerOf,
   kProducts,
+  kFindHabitProfile,
+  kSaveHabitProfile,
 };
 
 #define LOYALTY_SALE_COLUMNS                                                                  \
@@ -163,6 +165,12 @@ const char* sqlText(Sql sql) {
              "FROM ledger WHERE customer_id = ?1 ORDER BY id";
     case kProducts:
       return "SELECT sku, name, category_path, brand FROM products ORDER BY sku";
+    case kFindHabitProfile:
+      return "SELECT profile FROM habit_profiles WHERE customer_id = ?1";
+    case kSaveHabitProfile:
+      return "INSERT INTO habit_profiles(customer_id, profile, updated_at_ms) VALUES (?1, ?2, ?3) "
+             "ON CONFLICT(customer_id) DO UPDATE SET profile = excluded.profile, "
+             "updated_at_ms = excluded.updated_at_ms";
   }
   return "";  // unreachable: every enumerator is handled above
 }
@@ -284,6 +292,25 @@ Result<std::optional<Customer>> queryCustomer(SqliteConnection& conn, Sql sql, c
     return std::optional<Customer>();
   }
   return std::optional<Customer>(customerFromRow(*stmt));
+}
+
+Result<std::optional<std::string>> queryHabitProfile(SqliteConnection& conn, int64_t customerId) {
+  constexpr std::string_view kWhat = "find habit profile";
+  Result<Statement> stmt = prepare(conn, kFindHabitProfile);
+  if (!stmt.ok()) {
+    return stmt.error();
+  }
+  if (Status bound = stmt->bind(kWhat, customerId); !bound.ok()) {
+    return bound.error();
+  }
+  Result<bool> row = stmt->step(kWhat);
+  if (!row.ok()) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(stmt->blob(0));
 }
 
 Status bindKey(Statement& stmt, std::string_view what, const TxnKey& key) {
@@ -452,6 +479,24 @@ class SqliteWriter final : public domain::StoreWriter {
       return stmt.error();
     }
     Status s = stmt->bind(kWhat, product.sku, product.name, product.categoryPath, product.brand);
+    if (s.ok()) {
+      s = stmt->run(kWhat);
+    }
+    return s;
+  }
+
+  Result<std::optional<std::string>> findHabitProfile(int64_t customerId) override {
+    return queryHabitProfile(conn_, customerId);
+  }
+
+  Status saveHabitProfile(int64_t customerId, std::string_view profile,
+                          int64_t updatedAtMs) override {
+    constexpr std::string_view kWhat = "save habit profile";
+    Result<Statement> stmt = prepare(conn_, kSaveHabitProfile);
+    if (!stmt.ok()) {
+      return stmt.error();
+    }
+    Status s = stmt->bind(kWhat, customerId, Blob{profile}, updatedAtMs);
     if (s.ok()) {
       s = stmt->run(kWhat);
     }
@@ -1090,6 +1135,11 @@ Result<std::vector<LedgerEntry>> SqliteStore::ledgerOf(int64_t customerId) {
     entries.push_back(entry);
   }
   return entries;
+}
+
+Result<std::optional<std::string>> SqliteStore::habitProfile(int64_t customerId) {
+  ReadLease lease = leaseReader();
+  return queryHabitProfile(lease.conn(), customerId);
 }
 
 Result<std::vector<Product>> SqliteStore::products() {

@@ -9,9 +9,9 @@
 // of the batch is stored. A SQL failure inside a fn is kStorageFailure for that fn; an exception
 // escaping a fn is kInternal for that fn.
 //
-// Reads (findCustomer, salesOf, ledgerOf, products) use a pool of read-only connections, one
-// thread per connection at a time, and see committed data only; WAL lets them run while the
-// writer writes. salesOf reads one consistent snapshot.
+// Reads (findCustomer, salesOf, ledgerOf, products, habitProfile) use a pool of read-only
+// connections, one thread per connection at a time, and see committed data only; WAL lets them
+// run while the writer writes. salesOf reads one consistent snapshot.
 //
 // Thread safety: every public method may be called from any number of threads. A fn given to
 // write() runs on the writer thread and must not call write() on the same store (that is refused
@@ -60,6 +60,7 @@ class SqliteStore final : public domain::LoyaltyStore {
   base::Result<std::vector<domain::Sale>> salesOf(int64_t customerId, size_t limit) override;
   base::Result<std::vector<domain::LedgerEntry>> ledgerOf(int64_t customerId) override;
   base::Result<std::vector<domain::Product>> products() override;
+  base::Result<std::optional<std::string>> habitProfile(int64_t customerId) override;
 
   // Transactions committed or attempted by the writer, and fns run, since open (for tests).
   uint64_t batchesForTest() const { return batches_.load(); }
