@@ -145,3 +145,28 @@ TEST_CASE("Checkout: the core refuses a database it cannot open, with a clear ex
   CHECK(q.wait() == 78);  // EX_CONFIG
   CHECK(readFile(dir.file("out2")).find("loyalty.core.http.threads") != std::string::npos);
 }
+
+TEST_CASE("Checkout: the till's request id follows the call through the agent to the core",
+          "[integration]") {
+  TempDir dir("loyalty-request-id");
+  CoreDaemon core(dir);
+  core.start();
+  AgentDaemon agent(dir, "agent", core.port());
+  agent.start();
+  // A refund of a sale the core does not know: the agent forwards it and the core refuses it, so
+  // the problem body is the core's, and must carry the till's id.
+  const std::string body =
+      R"({"store":"S001","terminal":"T1","business_date":"2026-11-23","txn":"r-1",)"
+      R"("original":{"store":"S001","terminal":"T1","business_date":"2026-11-23","txn":"none"},)"
+      R"("lines":[{"line":1,"quantity":1}]})";
+  auto till = agent.client();
+  auto r = till.send("POST", "/v1/refund", body, "application/json", "till-42_7");
+  REQUIRE(r.ok());
+  CHECK(r->status == 404);
+  auto error = protocol::decodeErrorBody(r->body);
+  REQUIRE(error.ok());
+  CHECK(error->code == "unknown_sale");
+  CHECK(error->requestId == "till-42_7");
+  agent.stop();
+  core.stop();
+}

@@ -73,14 +73,15 @@ class Client::Impl {
   explicit Impl(ClientOptions options) : options_(std::move(options)) {}
 
   base::Result<RawResponse> exchange(const std::string& method, const std::string& path,
-                                     const std::string& body, const std::string& contentType) {
+                                     const std::string& body, const std::string& contentType,
+                                     const std::string& requestId) {
     // A keep-alive connection the server has closed meanwhile fails on first use: try once more
     // on a fresh connection. Every call we make is idempotent (POSTs carry an idempotency key).
     // A timeout is not retried: the caller's time budget is spent.
     for (int attempt = 0;; ++attempt) {
       bool reused = session_ != nullptr && session_->connected();
       try {
-        return exchangeOnce(method, path, body, contentType);
+        return exchangeOnce(method, path, body, contentType, requestId);
       } catch (const Poco::TimeoutException&) {
         resetSession();
         return makeError(ErrorCode::kTimeout, "no answer from " + endpoint() + " within " +
@@ -100,7 +101,8 @@ class Client::Impl {
 
  private:
   RawResponse exchangeOnce(const std::string& method, const std::string& path,
-                           const std::string& body, const std::string& contentType) {
+                           const std::string& body, const std::string& contentType,
+                           const std::string& requestId) {
     if (session_ == nullptr) {
       session_ = std::make_unique<Poco::Net::HTTPClientSession>(options_.host, options_.port);
       Poco::Timespan timeout(static_cast<long>(options_.timeoutMs) * 1000);
@@ -110,6 +112,9 @@ class Client::Impl {
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     request.setKeepAlive(true);
     request.set("Accept", "application/json, application/problem+json");
+    if (!requestId.empty()) {
+      request.set("X-Request-Id", requestId);
+    }
     bool hasBody = !(method == Poco::Net::HTTPRequest::HTTP_GET && body.empty());
     if (hasBody) {
       request.setContentType(contentType);
@@ -176,8 +181,9 @@ Client::~Client() = default;
 
 base::Result<Client::RawResponse> Client::send(const std::string& method, const std::string& path,
                                                const std::string& body,
-                                               const std::string& contentType) {
-  return impl_->exchange(method, path, body, contentType);
+                                               const std::string& contentType,
+                                               const std::string& requestId) {
+  return impl_->exchange(method, path, body, contentType, requestId);
 }
 
 base::Result<protocol::IdentifyResponse> Client::identify(

@@ -108,7 +108,7 @@ Reply AgentService::identify(const std::string& body, const std::string& request
   if (!request.ok()) {
     return errorReply(request.error(), requestId);
   }
-  if (std::optional<Reply> answer = forward("/v1/identify", body)) {
+  if (std::optional<Reply> answer = forward("/v1/identify", body, requestId)) {
     return std::move(*answer);
   }
   return okReply(protocol::encode(offlineIdentify()));
@@ -119,7 +119,7 @@ Reply AgentService::price(const std::string& body, const std::string& requestId)
   if (!request.ok()) {
     return errorReply(request.error(), requestId);
   }
-  if (std::optional<Reply> answer = forward("/v1/price", body)) {
+  if (std::optional<Reply> answer = forward("/v1/price", body, requestId)) {
     return std::move(*answer);
   }
   return okReply(protocol::encode(offlinePrice(*request)));
@@ -131,7 +131,7 @@ Reply AgentService::commit(const std::string& body, const std::string& requestId
     return errorReply(request.error(), requestId);
   }
   if (outbox_.pending() == 0) {
-    if (std::optional<Reply> answer = forward("/v1/commit", body)) {
+    if (std::optional<Reply> answer = forward("/v1/commit", body, requestId)) {
       return std::move(*answer);
     }
   }
@@ -148,7 +148,7 @@ Reply AgentService::refund(const std::string& body, const std::string& requestId
     return errorReply(request.error(), requestId);
   }
   if (outbox_.pending() == 0) {
-    if (std::optional<Reply> answer = forward("/v1/refund", body)) {
+    if (std::optional<Reply> answer = forward("/v1/refund", body, requestId)) {
       return std::move(*answer);
     }
   }
@@ -173,10 +173,11 @@ protocol::AgentStatus AgentService::statusSnapshot() const {
   return status;
 }
 
-std::optional<Reply> AgentService::forward(const char* path, const std::string& body) {
+std::optional<Reply> AgentService::forward(const char* path, const std::string& body,
+                                          const std::string& requestId) {
   base::Result<Client::RawResponse> answer = [&] {
     ClientPool::Lease client = clients_.acquire();
-    return client->send("POST", path, body, kContentTypeJson);
+    return client->send("POST", path, body, kContentTypeJson, requestId);
   }();
   if (!answer.ok()) {
     poco_debug(logger(),

@@ -89,7 +89,9 @@ class AgentService {
 
  private:
   // The core's answer when it gave a usable one (2xx or 4xx), else nullopt.
-  std::optional<Reply> forward(const char* path, const std::string& body);
+  // requestId is passed on to the core, so the core's logs and errors carry the till's id.
+  std::optional<Reply> forward(const char* path, const std::string& body,
+                               const std::string& requestId);
   Reply enqueue(OutboxKind kind, const protocol::TransactionKey& key, std::string_view body,
                 std::string queuedAnswer, const std::string& requestId);
   void noteCoreReachable(bool reachable);

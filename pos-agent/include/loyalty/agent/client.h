@@ -42,7 +42,8 @@ class Client {
   base::Result<protocol::AgentStatus> agentStatus();
 
   // One raw exchange: method, path, body; returns the HTTP status and the response body.
-  // Transport failures are errors; any HTTP status is a value.
+  // Transport failures are errors; any HTTP status is a value. A non-empty requestId is sent as
+  // X-Request-Id (the pos-agent passes the till's own on, so one id follows a sale to the core).
   struct RawResponse {
     int status = 0;
     std::string body;
@@ -50,7 +51,8 @@ class Client {
   };
   base::Result<RawResponse> send(const std::string& method, const std::string& path,
                                  const std::string& body,
-                                 const std::string& contentType = "application/json");
+                                 const std::string& contentType = "application/json",
+                                 const std::string& requestId = "");
 
  private:
   class Impl;
