@@ -1,0 +1,262 @@
+#include "loyalty-bench/bench_options.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace loyalty::tools {
+namespace {
+
+base::Error usageError(const std::string& message) {
+  return base::makeError(base::ErrorCode::kInvalidValue, message);
+}
+
+std::optional<int64_t> parseInt(const std::string& text) {
+  if (text.empty() || text.size() > 18) {
+    return std::nullopt;
+  }
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::optional<double> parseNumber(const std::string& text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || c == '.')) {
+      return std::nullopt;
+    }
+  }
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+base::Result<int64_t> intIn(const std::string& name, const std::string& value, int64_t lo,
+                            int64_t hi) {
+  auto v = parseInt(value);
+  if (!v || *v < lo || *v > hi) {
+    return usageError(name + " wants a whole number from " + std::to_string(lo) + " to " +
+                      std::to_string(hi) + ", not '" + value + "'");
+  }
+  return *v;
+}
+
+}  // namespace
+
+std::string_view scenarioName(Scenario s) {
+  switch (s) {
+    case Scenario::kCommit:
+      return "commit";
+    case Scenario::kIdentify:
+      return "identify";
+    case Scenario::kPrice:
+      return "price";
+    case Scenario::kAgent:
+      return "agent";
+    case Scenario::kReconnect:
+      return "reconnect";
+  }
+  return "commit";
+}
+
+std::optional<Scenario> scenarioFromName(std::string_view name) {
+  for (Scenario s : {Scenario::kCommit, Scenario::kIdentify, Scenario::kPrice, Scenario::kAgent,
+                     Scenario::kReconnect}) {
+    if (scenarioName(s) == name) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string benchUsage() {
+  return R"(usage: loyalty-bench --scenario NAME --tafeng DIR [options]
+
+Plays N concurrent tills against the loyalty-core (directly or through pos-agents) with baskets
+from the TaFeng data, then reports throughput, latency percentiles, errors and starved
+connections, next to the ceiling of GET /v1/health measured in the same run. Unless --core is
+given, it starts loyalty-core (and pos-agent for scenario agent) from its own folder, on 127.0.0.1
+with ports chosen by the OS, in a temporary folder it removes at the end.
+
+scenarios:
+  commit      POST /v1/commit of a basket, a new transaction each time, keep-alive
+  identify    POST /v1/identify of a shopper's card, keep-alive
+  price       POST /v1/price of a basket, keep-alive
+  agent       identify -> price -> commit through pos-agents (one per till by default),
+              keep-alive; also measures the same flow straight to the core
+  reconnect   POST /v1/identify on a new connection for every request
+
+options:
+  --scenario NAME         see above (required)
+  --tafeng DIR            folder holding tafeng_history.json and tafeng_future.json (required)
+  --duration S            seconds of load per phase (default 10)
+  --tills N               concurrent tills, each one connection (default 64, at most 1024)
+  --rate R                iterations per second over all tills (a request; in scenario agent a
+                          flow of three), open loop: latency counts from the scheduled send time;
+                          0 = as fast as possible, closed loop (default 0)
+  --lines N               lines per basket, filled from consecutive TaFeng items; 0 = the TaFeng
+                          basket as it is (default 30)
+  --timeout-ms MS         per request: connect, send and receive each (default 2000)
+  --core-threads N        http.threads of the spawned loyalty-core (default: its own, 16)
+  --agents N              pos-agents to spawn for scenario agent (default 0 = one per till)
+  --core HOST:PORT        use this running loyalty-core instead of spawning one
+  --agent-endpoints LIST  use these running pos-agents (H:P,H:P...) for scenario agent
+  --no-ceiling            skip the GET /v1/health ceiling phase
+  --seed N                seed of the shopper order (default 42)
+  --json                  print one JSON object instead of a table
+  --help                  this text
+
+There is no TLS yet: every connection is plain HTTP on loopback.
+Exit status: 0 the run happened (errors are reported), 1 cannot start, 2 bad usage.
+)";
+}
+
+base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& args) {
+  BenchOptions o;
+  bool haveScenario = false;
+  static const char* const kValued[] = {"--scenario", "--tafeng",       "--duration",
+                                        "--tills",    "--rate",         "--lines",
+                                        "--timeout-ms", "--core-threads", "--agents",
+                                        "--core",     "--agent-endpoints", "--seed"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::optional<std::string> inlineValue;
+    if (auto eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inlineValue = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    bool valued = false;
+    for (const char* v : kValued) {
+      valued = valued || name == v;
+    }
+    std::string value;
+    if (valued) {
+      if (inlineValue) {
+        value = *inlineValue;
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return usageError(name + " needs a value");
+      }
+    } else if (inlineValue) {
+      return usageError(name + " takes no value");
+    }
+
+    if (name == "--help" || name == "-h") {
+      o.help = true;
+    } else if (name == "--json") {
+      o.json = true;
+    } else if (name == "--no-ceiling") {
+      o.ceiling = false;
+    } else if (name == "--scenario") {
+      auto s = scenarioFromName(value);
+      if (!s) {
+        return usageError("unknown scenario '" + value +
+                          "' (commit, identify, price, agent, reconnect)");
+      }
+      o.scenario = *s;
+      haveScenario = true;
+    } else if (name == "--tafeng") {
+      if (value.empty()) {
+        return usageError("--tafeng wants a folder");
+      }
+      o.tafengDir = value;
+    } else if (name == "--duration") {
+      auto v = parseNumber(value);
+      if (!v || *v <= 0 || *v > kMaxDurationS) {
+        return usageError("--duration wants seconds above 0 and at most 3600, not '" + value +
+                          "'");
+      }
+      o.durationS = *v;
+    } else if (name == "--rate") {
+      auto v = parseNumber(value);
+      if (!v || *v < 0 || *v > 1e9) {
+        return usageError("--rate wants requests per second (0 = max), not '" + value + "'");
+      }
+      o.rate = *v;
+    } else if (name == "--tills") {
+      auto v = intIn(name, value, 1, kMaxTills);
+      if (!v) {
+        return v.error();
+      }
+      o.tills = static_cast<int>(*v);
+    } else if (name == "--lines") {
+      auto v = intIn(name, value, 0, kMaxBenchLines);
+      if (!v) {
+        return v.error();
+      }
+      o.lines = static_cast<int>(*v);
+    } else if (name == "--timeout-ms") {
+      auto v = intIn(name, value, 1, 600000);
+      if (!v) {
+        return v.error();
+      }
+      o.timeoutMs = static_cast<int>(*v);
+    } else if (name == "--core-threads") {
+      auto v = intIn(name, value, 1, 1024);
+      if (!v) {
+        return v.error();
+      }
+      o.coreThreads = static_cast<int>(*v);
+    } else if (name == "--agents") {
+      auto v = intIn(name, value, 0, kMaxTills);
+      if (!v) {
+        return v.error();
+      }
+      o.agents = static_cast<int>(*v);
+    } else if (name == "--seed") {
+      auto v = intIn(name, value, 0, 999999999999999999);
+      if (!v) {
+        return v.error();
+      }
+      o.seed = static_cast<uint64_t>(*v);
+    } else if (name == "--core") {
+      auto e = parseEndpoint(value);
+      if (!e) {
+        return usageError("--core: " + e.error().message);
+      }
+      o.core = e.value();
+    } else if (name == "--agent-endpoints") {
+      auto list = parseEndpointList(value);
+      if (!list) {
+        return usageError("--agent-endpoints: " + list.error().message);
+      }
+      o.agentEndpoints = list.value();
+    } else {
+      return usageError("unknown option '" + args[i] + "'");
+    }
+  }
+  if (o.help) {
+    return o;
+  }
+  if (!haveScenario) {
+    return usageError("--scenario NAME is required");
+  }
+  if (o.tafengDir.empty()) {
+    return usageError("--tafeng DIR is required");
+  }
+  if (o.agents > o.tills) {
+    return usageError("--agents cannot exceed --tills");
+  }
+  if (!o.agentEndpoints.empty() && o.scenario != Scenario::kAgent) {
+    return usageError("--agent-endpoints is for scenario agent only");
+  }
+  if (!o.agentEndpoints.empty() && !o.core) {
+    return usageError("--agent-endpoints needs --core (the core those agents forward to)");
+  }
+  return o;
+}
+
+}  // namespace loyalty::tools

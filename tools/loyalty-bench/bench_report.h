@@ -1,0 +1,64 @@
+// The results of a loyalty-bench run and their two renderings: one JSON object (--json) and a
+// text table.
+//
+// Definitions (also in docs/benchmarks.md):
+//   - a request is answered when a complete HTTP answer came back; a 2xx answer is a sample of
+//     the latency histogram, any other answer or no answer at all is an error;
+//   - a starved connection is a connection on which a request got no answer at all (timeout,
+//     connection refused or closed): one per failed keep-alive exchange, one per failed request
+//     in reconnect mode. tillsStarved counts the tills that had at least one starved connection,
+//     tillsNeverAnswered the tills that got no answer in the whole phase;
+//   - throughput is the 2xx answers divided by the phase's wall time;
+//   - unsent (open loop only) counts sends that were due before the end of the phase but were
+//     never made because the till was still waiting for earlier answers.
+//
+// Thread safety: plain values; the formatting functions are re-entrant.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty-bench/histogram.h"
+
+namespace loyalty::tools {
+
+struct PhaseResult {
+  std::string label;  // e.g. "POST /v1/commit" or "GET /v1/health"
+  double wallS = 0;
+  uint64_t answered = 0;  // 2xx answers (= latency.count())
+  uint64_t errors = 0;
+  uint64_t starvedConnections = 0;
+  uint64_t tillsStarved = 0;
+  uint64_t tillsNeverAnswered = 0;
+  uint64_t unsent = 0;
+  LatencyHistogram latency;                    // every 2xx answer
+  std::map<std::string, LatencyHistogram> ops;  // per call ("identify", "price", "commit", ...)
+  std::vector<std::string> errorSamples;        // the first few error messages
+
+  double throughputPerS() const;
+  void merge(const PhaseResult& other);  // sums counters and histograms; wall time is the max
+};
+
+struct BenchReport {
+  std::string scenario;
+  int tills = 0;
+  double rate = 0;
+  double durationS = 0;
+  int lines = 0;
+  std::string connection;  // "keep-alive" or "new-per-request"
+  std::string target;      // "core" or "agent"
+  PhaseResult main;
+  // GET /v1/health, same tills and connection mode, always closed loop (a capacity).
+  std::optional<PhaseResult> ceiling;
+  std::optional<PhaseResult> direct;   // scenario agent: the same flow straight to the core
+
+  std::optional<double> ratioToCeiling() const;
+};
+
+std::string formatReportJson(const BenchReport& report);
+std::string formatReportTable(const BenchReport& report);
+
+}  // namespace loyalty::tools

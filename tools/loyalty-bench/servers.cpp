@@ -1,0 +1,183 @@
+#include "loyalty-bench/servers.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace loyalty::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kStartDeadline = std::chrono::seconds(15);
+constexpr auto kStopDeadline = std::chrono::seconds(5);
+constexpr auto kPollInterval = std::chrono::milliseconds(10);
+
+std::string logging(const std::string& logFile) {
+  return "logging.loggers.root.channel = file\n"
+         "logging.loggers.root.level = information\n"
+         "logging.channels.file.class = FileChannel\n"
+         "logging.channels.file.path = " + logFile + "\n"
+         "logging.channels.file.formatter.class = PatternFormatter\n"
+         "logging.channels.file.formatter.pattern = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t\n";
+}
+
+bool writeText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+// The port in the file, 0 while it is missing or incomplete.
+uint16_t readPortFile(const std::string& path) {
+  std::ifstream in(path);
+  long port = 0;
+  if (in >> port && port > 0 && port <= 65535) {
+    return static_cast<uint16_t>(port);
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string ownExecutableDir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    return ".";
+  }
+  return exe.parent_path().string();
+}
+
+base::Result<std::unique_ptr<SpawnedServers>> SpawnedServers::create() {
+  std::error_code ec;
+  std::string base = std::filesystem::temp_directory_path(ec).string();
+  if (ec) {
+    base = "/tmp";
+  }
+  std::string pattern = base + "/loyalty-bench-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return base::makeError(base::ErrorCode::kInternal, "cannot create a folder in " + base);
+  }
+  std::unique_ptr<SpawnedServers> s(new SpawnedServers());
+  s->dir_ = pattern;
+  return s;
+}
+
+SpawnedServers::~SpawnedServers() {
+  for (pid_t pid : children_) {
+    ::kill(pid, SIGTERM);
+  }
+  const auto deadline = Clock::now() + kStopDeadline;
+  for (pid_t pid : children_) {
+    for (;;) {
+      int status = 0;
+      pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid || r < 0) {
+        break;
+      }
+      if (Clock::now() >= deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(kPollInterval);
+    }
+  }
+  if (!dir_.empty() && std::getenv("LOYALTY_BENCH_KEEP") == nullptr) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+base::Result<Endpoint> SpawnedServers::launch(const std::string& binary,
+                                              const std::string& name,
+                                              const std::string& config) {
+  if (::access(binary.c_str(), X_OK) != 0) {
+    return base::makeError(base::ErrorCode::kUnavailable,
+                           binary + " not found (it must sit beside loyalty-bench)");
+  }
+  const std::string portFile = dir_ + "/" + name + ".port";
+  const std::string outFile = dir_ + "/" + name + ".out";
+  const std::string configArg = "--config=" + config;
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    return base::makeError(base::ErrorCode::kInternal, "fork failed");
+  }
+  if (pid == 0) {
+    int fd = ::open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    if (::chdir(dir_.c_str()) != 0) {
+      ::_exit(127);
+    }
+    char* argv[] = {const_cast<char*>(binary.c_str()), const_cast<char*>(configArg.c_str()),
+                    nullptr};
+    ::execv(binary.c_str(), argv);
+    ::_exit(127);
+  }
+  children_.push_back(pid);
+  const auto deadline = Clock::now() + kStartDeadline;
+  while (Clock::now() < deadline) {
+    if (uint16_t port = readPortFile(portFile); port != 0) {
+      return Endpoint{"127.0.0.1", port};
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      children_.pop_back();
+      return base::makeError(base::ErrorCode::kUnavailable,
+                             name + " exited at start; see " + dir_ + "/" + name + ".log and " +
+                                 outFile);
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return base::makeError(base::ErrorCode::kUnavailable,
+                         name + " wrote no port file in time; see " + dir_ + "/" + name + ".log");
+}
+
+base::Result<Endpoint> SpawnedServers::startCore(int coreThreads) {
+  const std::string config = dir_ + "/core.properties";
+  std::string text = "loyalty.core.http.host = 127.0.0.1\n"
+                     "loyalty.core.http.port = 0\n"
+                     "loyalty.core.http.portFile = core.port\n"
+                     "loyalty.core.storage.path = core.db\n";
+  if (coreThreads > 0) {
+    text += "loyalty.core.http.threads = " + std::to_string(coreThreads) + "\n";
+  }
+  if (!writeText(config, text + logging(dir_ + "/core.log"))) {
+    return base::makeError(base::ErrorCode::kInternal, "cannot write " + config);
+  }
+  return launch(ownExecutableDir() + "/loyalty-core", "core", config);
+}
+
+base::Result<Endpoint> SpawnedServers::startAgent(const Endpoint& core, int index,
+                                                  int budgetMs) {
+  const std::string name = "agent" + std::to_string(index);
+  const std::string config = dir_ + "/" + name + ".properties";
+  const std::string text = "loyalty.agent.http.host = 127.0.0.1\n"
+                           "loyalty.agent.http.port = 0\n"
+                           "loyalty.agent.http.portFile = " + name + ".port\n"
+                           "loyalty.agent.core.host = " + core.host + "\n"
+                           "loyalty.agent.core.port = " + std::to_string(core.port) + "\n"
+                           "loyalty.agent.core.budgetMs = " + std::to_string(budgetMs) + "\n"
+                           "loyalty.agent.outbox.path = " + name + ".db\n";
+  if (!writeText(config, text + logging(dir_ + "/" + name + ".log"))) {
+    return base::makeError(base::ErrorCode::kInternal, "cannot write " + config);
+  }
+  return launch(ownExecutableDir() + "/pos-agent", name, config);
+}
+
+}  // namespace loyalty::tools

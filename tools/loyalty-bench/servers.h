@@ -1,0 +1,53 @@
+// SpawnedServers: the loyalty-core and pos-agents that loyalty-bench starts for itself when it is
+// not given their addresses. Each runs from the folder of loyalty-bench's own executable, on
+// 127.0.0.1 with a port chosen by the OS (read back from its port file), with its database,
+// configuration and log in a fresh temporary folder that is removed at the end.
+//
+// Errors: kUnavailable when a binary is missing or a daemon does not write its port file within
+// 15 s (the message names the log to read); kInternal for a failed fork or temp folder.
+//
+// Thread safety: none; one owner. The destructor stops every child (SIGTERM, then SIGKILL after
+// 5 s) and removes the folder.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/endpoint.h"
+#include "loyalty/base/result.h"
+
+namespace loyalty::tools {
+
+class SpawnedServers {
+ public:
+  ~SpawnedServers();
+  SpawnedServers(const SpawnedServers&) = delete;
+  SpawnedServers& operator=(const SpawnedServers&) = delete;
+
+  // An empty set with its temporary folder.
+  static base::Result<std::unique_ptr<SpawnedServers>> create();
+
+  // coreThreads 0 = the core's default.
+  base::Result<Endpoint> startCore(int coreThreads);
+  // Requires: a core address (started here or not).
+  base::Result<Endpoint> startAgent(const Endpoint& core, int index, int budgetMs);
+
+  const std::string& dir() const { return dir_; }
+  size_t processCount() const { return children_.size(); }
+
+ private:
+  SpawnedServers() = default;
+  base::Result<Endpoint> launch(const std::string& binary, const std::string& name,
+                                const std::string& config);
+
+  std::string dir_;
+  std::vector<pid_t> children_;
+};
+
+// The folder of the running executable (from /proc/self/exe), or "." when it cannot be read.
+std::string ownExecutableDir();
+
+}  // namespace loyalty::tools
