@@ -144,3 +144,15 @@ TEST_CASE("pos-agent: a bad configuration exits with EXIT_CONFIG", "[agent][inte
 
 }  // namespace
 }  // namespace loyalty::agent
+
+TEST_CASE("pos-agent process: an outbox that cannot be opened exits 73 (EX_CANTCREAT)",
+          "[agent][integration]") {
+  loyalty::testing::TempDir dir("loyalty-agent-outbox");
+  loyalty::testing::writeFile(dir.file("agent.properties"),
+                              "loyalty.agent.http.port = 0\n"
+                              "loyalty.agent.outbox.path = no-such-dir/outbox.db\n");
+  loyalty::testing::ChildProcess agent(loyalty::testing::agentBinary(),
+                                       {"--config=" + dir.file("agent.properties")},
+                                       dir.file("agent.out"));
+  CHECK(agent.wait() == 73);
+}

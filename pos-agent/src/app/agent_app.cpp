@@ -95,7 +95,7 @@ int AgentApp::main(const std::vector<std::string>& /*args*/) {
   base::Result<OutboxPtr> outbox = Outbox::open(settings->outboxPath);
   if (!outbox.ok()) {
     poco_fatal(agentLogger(), outbox.error().message);
-    return EXIT_SOFTWARE;
+    return EXIT_CANTCREAT;  // as loyalty-core does for its database (docs/operations.md)
   }
   auto service = std::make_unique<AgentService>(settings->service, **outbox);
   service->start();
