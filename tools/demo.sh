@@ -68,6 +68,14 @@ wait_port() {  # wait_port FILE: prints the port once the daemon has written it
   return 1
 }
 
+# The core's first HQ admin ("admin"), created at its first start from this password file. The
+# password is random, made once and kept (mode 0600) so that it matches the stored user.
+admin_password="$var/admin.password"
+if [ ! -s "$admin_password" ]; then
+  (umask 077 && head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$admin_password")
+fi
+chmod 600 "$admin_password"
+
 core_port=""
 start_core() {
   rm -f "$var/loyalty-core.port"
@@ -76,6 +84,8 @@ loyalty.core.http.host = 127.0.0.1
 loyalty.core.http.port = ${core_port:-0}
 loyalty.core.http.portFile = loyalty-core.port
 loyalty.core.storage.path = loyalty-core.db
+loyalty.core.admin.bootstrapUser = admin
+loyalty.core.admin.bootstrapPasswordFile = admin.password
 logging.loggers.root.channel = file
 logging.channels.file.class = FileChannel
 logging.channels.file.path = $var/loyalty-core.log
@@ -112,6 +122,14 @@ CONF
 echo "==> starting loyalty-core (database var/loyalty-core.db)"
 start_core
 echo "    listening on 127.0.0.1:$core_port"
+echo "==> logging in to the admin API as admin (password in var/admin.password)"
+if ! LOYALTY_TOKEN="$("$bin/loyaltyctl" --core "127.0.0.1:$core_port" login --user admin \
+    --password-file "$admin_password")"; then
+  echo "demo.sh: admin login failed; if var/admin.password was replaced after the first run," \
+    "remove var/loyalty-core.db* to start over" >&2
+  exit 1
+fi
+export LOYALTY_TOKEN
 echo "==> importing the catalogue derived from the TaFeng items"
 "$bin/loyalty-sim" --tafeng "$tafeng" --write-catalogue "$var/catalogue.csv"
 "$bin/loyaltyctl" --core "127.0.0.1:$core_port" catalogue import "$var/catalogue.csv"
@@ -153,4 +171,6 @@ if [ "$exit_after" = 1 ]; then
 fi
 echo "==> services running: loyalty-core 127.0.0.1:$core_port, agents $agent1 and $agent2."
 echo "    Try: build/bin/loyaltyctl --core 127.0.0.1:$core_port customer show <card>. Ctrl-C stops."
+echo "    Admin API: export LOYALTY_TOKEN=\$(build/bin/loyaltyctl --core 127.0.0.1:$core_port login" \
+  "--user admin --password-file var/admin.password), then e.g. loyaltyctl campaigns list."
 while true; do sleep 3600 & wait $!; done

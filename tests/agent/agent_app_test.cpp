@@ -1,5 +1,6 @@
 // Tests of the pos-agent daemon as a process (pos-agent/src/app/agent_app.h): configuration,
-// port file, clean stop on a signal, and an outbox that survives SIGKILL.
+// port file, clean stop on a signal, an outbox that survives SIGKILL, and offline coupons checked
+// with the configured keys.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "coupon_test_keys.h"
 #include "fake_core.h"
 #include "loyalty/agent/client.h"
 #include "loyalty/protocol/codec.h"
@@ -51,7 +53,7 @@ ChildProcess startAgent(const TempDir& dir, const std::string& config) {
 // The port the agent wrote to its port file (0 when it did not within the deadline).
 uint16_t agentPort(const TempDir& dir) { return testing::waitForPortFile(dir.file("agent.port")); }
 
-Client clientAt(uint16_t port) { return Client(ClientOptions{"127.0.0.1", port, 5000}); }
+Client clientAt(uint16_t port) { return Client(test::localClient(port, 5000)); }
 
 TEST_CASE("pos-agent: serves on the port of its port file and stops cleanly on a signal",
           "[agent][integration]") {
@@ -119,6 +121,51 @@ TEST_CASE("pos-agent: a commit queued before SIGKILL is delivered after a restar
   CHECK(agent.wait() == 0);
 }
 
+TEST_CASE("pos-agent: accepts a signed coupon offline with the keys of coupons.keyDir",
+          "[agent][integration]") {
+  TempDir dir{"pos-agent-test"};
+  FakeCore core;
+  test::TestCouponKey key = test::makeCouponKey(11, 5);
+  std::filesystem::create_directory(dir.file("keys"));
+  test::writePublicKey(key, dir.file("keys"));
+  protocol::Offer offer;
+  offer.campaign = 42;
+  offer.name = "1.00 off";
+  offer.reward.kind = offers::RewardKind::kAmountOff;
+  offer.reward.target = offers::TargetKind::kBasket;
+  offer.reward.amount = base::Money(100);
+  protocol::OfferList list;
+  list.offers = {offer};
+  core.setOffers(list);
+
+  ChildProcess agent =
+      startAgent(dir, writeConfig(dir, core.port(), "loyalty.agent.coupons.keyDir = keys\n"));
+  uint16_t port = agentPort(dir);
+  INFO(readFile(dir.file("agent.log")));
+  REQUIRE(port != 0);
+  // The offers are fetched in the background at start.
+  REQUIRE(waitUntil([&] { return !core.accepted("/v1/offers").empty(); }));
+  core.stop();
+
+  protocol::CouponClaims claims;
+  claims.serial = 1;
+  claims.card = test::sampleCard();
+  claims.campaign = 42;
+  claims.expires = "2024-12-31";
+  std::string code = test::signCoupon(key, claims);
+  Client client = clientAt(port);
+  base::Result<protocol::PriceResponse> price = client.price(test::samplePrice({code}));
+  // The answer may race the storing of the fetched list, so ask until it is there.
+  REQUIRE(waitUntil([&] {
+    price = client.price(test::samplePrice({code}));
+    return price.ok() && price->coupons.size() == 1 && price->coupons[0].accepted;
+  }));
+  CHECK(price->offline);
+  CHECK(price->total == base::Money(test::kSampleBasketTotal - 100));
+  ::kill(agent.pid(), SIGTERM);
+  CHECK(agent.wait() == 0);
+}
+
 TEST_CASE("pos-agent: a bad configuration exits with EXIT_CONFIG", "[agent][integration]") {
   TempDir dir{"pos-agent-test"};
   std::string config;
@@ -130,6 +177,14 @@ TEST_CASE("pos-agent: a bad configuration exits with EXIT_CONFIG", "[agent][inte
   SECTION("unknown key") {
     config = writeConfig(dir, 8440, "loyalty.agent.core.budget = 300\n");
     expectedInLog = "loyalty.agent.core.budget:";
+  }
+  SECTION("coupon key directory that cannot be loaded") {
+    config = writeConfig(dir, 8440, "loyalty.agent.coupons.keyDir = no-such-keys\n");
+    expectedInLog = "loyalty.agent.coupons.keyDir";
+  }
+  SECTION("refresh period out of range") {
+    config = writeConfig(dir, 8440, "loyalty.agent.offers.refreshSeconds = 1\n");
+    expectedInLog = "loyalty.agent.offers.refreshSeconds";
   }
   SECTION("missing file") {
     config = dir.file("no-such.properties");

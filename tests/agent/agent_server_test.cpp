@@ -11,6 +11,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fake_core.h"
 #include "loyalty/agent/client.h"
@@ -59,7 +60,7 @@ struct Fixture {
     service->stop();
   }
 
-  Client client() const { return Client(ClientOptions{"127.0.0.1", server->port(), 5000}); }
+  Client client() const { return Client(test::localClient(server->port(), 5000)); }
 };
 
 struct Exchange {
@@ -147,6 +148,30 @@ TEST_CASE("AgentServer: a commit is queued over HTTP while the core is down", "[
   REQUIRE(status.ok());
   CHECK(status->outboxPending == 1);
   CHECK_FALSE(status->coreReachable);
+}
+
+TEST_CASE("AgentServer: POST /v1/void reaches the core, and is answered offline", "[agent]") {
+  Fixture f;
+  protocol::VoidRequest request;
+  request.key = test::sampleKey("20");
+  std::string body = encode(request);
+
+  Exchange online = exchange(f.server->port(), "POST", "/v1/void", body);
+  CHECK(online.status == 200);
+  CHECK(online.body == encode(FakeCore::voidAnswer()));
+  CHECK(f.core.accepted("/v1/void") == std::vector<std::string>{body});
+
+  f.core.stop();
+  Exchange offline = exchange(f.server->port(), "POST", "/v1/void", body);
+  REQUIRE(offline.status == 200);
+  base::Result<protocol::VoidResponse> released = protocol::decodeVoidResponse(offline.body);
+  REQUIRE(released.ok());
+  CHECK(released->released == 0);
+  CHECK(f.outbox->pending() == 0);
+
+  Exchange get = exchange(f.server->port(), "GET", "/v1/void", "", "");
+  CHECK(get.status == 405);
+  CHECK(get.allow == "POST");
 }
 
 TEST_CASE("AgentServer: unknown paths and wrong methods are problem+json errors", "[agent]") {

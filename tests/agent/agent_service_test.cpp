@@ -10,6 +10,7 @@
 
 #include "fake_core.h"
 #include "loyalty/protocol/codec.h"
+#include "loyalty/protocol/coupon_code.h"
 #include "loyalty/protocol/errors.h"
 #include "samples.h"
 #include "support/test_support.h"
@@ -287,9 +288,11 @@ TEST_CASE("AgentService: identify and price answer offline without the core", "[
   REQUIRE(priced->coupons.size() == 2);
   CHECK(priced->coupons[0].code == "SAVE10");
   CHECK(priced->coupons[1].code == "FREEBAG");
+  // This service has no coupon keys (offline_coupons_test.cpp covers those with keys).
   for (const protocol::CouponDecision& coupon : priced->coupons) {
     CHECK_FALSE(coupon.accepted);
-    CHECK(coupon.reason == kCouponOfflineUnverified);
+    CHECK(coupon.reason == protocol::kCouponUnknownKey);
+    CHECK_FALSE(coupon.message.empty());
   }
   CHECK(f.outbox->pending() == 0);
   f.core.setOk();  // releases a hung handler

@@ -20,7 +20,7 @@ using base::ErrorCode;
 using test::FakeCore;
 
 Client clientFor(const FakeCore& core, int timeoutMs = 2000) {
-  return Client(ClientOptions{"127.0.0.1", core.port(), timeoutMs});
+  return Client(test::localClient(core.port(), timeoutMs));
 }
 
 TEST_CASE("Client: typed calls decode the server's answers", "[agent]") {
@@ -116,7 +116,7 @@ TEST_CASE("Client: a refused connection is kUnavailable", "[agent]") {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     closedPort = socket.address().port();
   }  // closed: nothing listens there now
-  Client client(ClientOptions{"127.0.0.1", closedPort, 2000});
+  Client client(test::localClient(closedPort, 2000));
   base::Result<protocol::IdentifyResponse> identify = client.identify(test::sampleIdentify());
   REQUIRE_FALSE(identify.ok());
   CHECK(identify.error().code == ErrorCode::kUnavailable);

@@ -151,6 +151,11 @@ void FakeCore::refuseBody(const std::string& body, base::ErrorCode code) {
   refusedBodies_[body] = code;
 }
 
+void FakeCore::setOffers(protocol::OfferList offers) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  offers_ = std::move(offers);
+}
+
 FakeCore::Answer FakeCore::handle(const std::string& method, const std::string& uri,
                                   const std::string& body) {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -193,6 +198,13 @@ FakeCore::Answer FakeCore::okAnswer(const std::string& method, const std::string
   }
   if (method == "POST" && path == "/v1/refund") {
     return Answer{200, "application/json", protocol::encode(refundAnswer())};
+  }
+  if (method == "POST" && path == "/v1/void") {
+    return Answer{200, "application/json", protocol::encode(voidAnswer())};
+  }
+  if (method == "GET" && path == "/v1/offers") {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return Answer{200, "application/json", protocol::encode(offers_)};
   }
   if (method == "GET" && path.rfind("/v1/customers/", 0) == 0) {
     return Answer{200, "application/json", protocol::encode(historyAnswer())};
@@ -276,6 +288,12 @@ protocol::RefundResponse FakeCore::refundAnswer() {
   r.pointsReversed = base::Points(2);
   r.pointsBalance = base::Points(128);
   r.receipt = {"Points reversed: 2"};
+  return r;
+}
+
+protocol::VoidResponse FakeCore::voidAnswer() {
+  protocol::VoidResponse r;
+  r.released = 1;
   return r;
 }
 

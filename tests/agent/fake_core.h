@@ -1,10 +1,11 @@
 // FakeCore: an in-process stand-in for the loyalty-core, for the pos-agent tests.
 //
 // A Poco HTTPServer on 127.0.0.1 (port chosen by the OS) whose behaviour the test switches:
-// answer with canned protocol messages (kOk), answer with a problem+json error (kError), hang
-// until released (kHang), or answer a raw status/body (kRaw). stop() closes the port (connections
-// are refused), restart() listens on the same port again. Every request is recorded with the
-// status it got, so tests can check what reached the core and in which order.
+// answer with canned protocol messages (kOk; GET /v1/offers answers the list set by setOffers),
+// answer with a problem+json error (kError), hang until released (kHang), or answer a raw
+// status/body (kRaw). stop() closes the port (connections are refused), restart() listens on the
+// same port again. Every request is recorded with the status it got, so tests can check what
+// reached the core and in which order.
 //
 // Thread safety: all methods may be called from the test thread while the server threads run.
 #pragma once
@@ -54,6 +55,8 @@ class FakeCore {
   void setRaw(int status, std::string contentType, std::string body);
   // Requests with exactly this body are refused with this error, whatever the mode.
   void refuseBody(const std::string& body, base::ErrorCode code);
+  // What GET /v1/offers answers in kOk mode (empty list until set).
+  void setOffers(protocol::OfferList offers);
 
   void stop();     // refuses connections from now on
   void restart();  // listens again on the same port
@@ -70,6 +73,7 @@ class FakeCore {
   static protocol::CommitResponse commitAnswer();
   static protocol::RefundResponse refundAnswer();
   static protocol::CustomerHistory historyAnswer();
+  static protocol::VoidResponse voidAnswer();
 
   // Used by the request handler.
   struct Answer {
@@ -96,6 +100,7 @@ class FakeCore {
   bool stopped_ = false;                                  // guarded by mutex_
   std::map<std::string, base::ErrorCode> refusedBodies_;  // guarded by mutex_
   std::vector<ReceivedRequest> received_;                 // guarded by mutex_
+  protocol::OfferList offers_;                            // guarded by mutex_
 };
 
 }  // namespace loyalty::agent::test

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -275,6 +277,152 @@ TEST_CASE("Outbox: an acknowledged enqueue survives SIGKILL", "[agent][sqlite]")
     CHECK(item.id == expected);
     REQUIRE(outbox->remove(item.id).ok());
   }
+}
+
+// Runs SQL on the database file through a second connection (to inject faults or set up files).
+void execSql(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  INFO(message);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+std::optional<std::string> redeemedByOk(Outbox& outbox, uint64_t serial) {
+  base::Result<std::optional<std::string>> by = outbox.redeemedBy(serial);
+  REQUIRE(by.ok());
+  return *by;
+}
+
+bool pricedOfflineOk(Outbox& outbox, const std::string& key) {
+  base::Result<bool> marked = outbox.isPricedOffline(key);
+  REQUIRE(marked.ok());
+  return *marked;
+}
+
+TEST_CASE("Outbox: a commit's coupons are logged with it; the mark stays for replays",
+          "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  OutboxPtr outbox = openOk(dir.file("outbox.db"));
+  const std::string key = "S/T/2024-03-15/1";
+  // The largest serial checks the uint64 <-> int64 round trip.
+  const std::vector<CouponRedemption> coupons = {{UINT64_MAX, "2024-12-31"}, {7, "2024-12-31"}};
+
+  REQUIRE(outbox->markPricedOffline(key).ok());
+  REQUIRE(outbox->markPricedOffline(key).ok());  // idempotent
+  CHECK(pricedOfflineOk(*outbox, key));
+  CHECK_FALSE(redeemedByOk(*outbox, 7).has_value());
+
+  base::Result<int64_t> id = outbox->enqueue(OutboxKind::kCommit, key, "{}", coupons);
+  REQUIRE(id.ok());
+  CHECK(outbox->pending() == 1);
+  CHECK(redeemedByOk(*outbox, UINT64_MAX) == std::optional<std::string>(key));
+  CHECK(redeemedByOk(*outbox, 7) == std::optional<std::string>(key));
+  CHECK_FALSE(redeemedByOk(*outbox, 8).has_value());
+  CHECK(pricedOfflineOk(*outbox, key));  // a replayed commit must say the same
+
+  // A serial keeps the first transaction that redeemed it.
+  REQUIRE(outbox->enqueue(OutboxKind::kCommit, "S/T/2024-03-15/2", "{}", {{7, "2024-12-31"}}).ok());
+  CHECK(redeemedByOk(*outbox, 7) == std::optional<std::string>(key));
+  CHECK(outbox->pending() == 2);
+}
+
+TEST_CASE("Outbox: a failed enqueue records no coupon, a failed coupon stores no item",
+          "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  OutboxPtr outbox = openOk(path);
+  const std::string key = "S/T/2024-03-15/1";
+  REQUIRE(outbox->markPricedOffline(key).ok());
+
+  SECTION("the item cannot be stored") {
+    execSql(path,
+            "CREATE TRIGGER fail_item BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'x'); END");
+  }
+  SECTION("a coupon cannot be recorded") {
+    execSql(path,
+            "CREATE TRIGGER fail_coupon BEFORE INSERT ON coupon_redemptions "
+            "BEGIN SELECT RAISE(ABORT, 'x'); END");
+  }
+  base::Result<int64_t> id = outbox->enqueue(OutboxKind::kCommit, key, "{}", {{11, "2024-12-31"}});
+  REQUIRE_FALSE(id.ok());
+  CHECK(id.error().code == base::ErrorCode::kStorageFailure);
+  CHECK(outbox->pending() == 0);
+  base::Result<std::optional<OutboxItem>> oldest = outbox->oldest();
+  REQUIRE(oldest.ok());
+  CHECK_FALSE(oldest->has_value());
+  CHECK_FALSE(redeemedByOk(*outbox, 11).has_value());
+  CHECK(pricedOfflineOk(*outbox, key));  // still priced offline: nothing was stored
+}
+
+TEST_CASE("Outbox: the offline coupon state survives reopen", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  {
+    OutboxPtr outbox = openOk(path);
+    base::Result<std::optional<std::string>> none = outbox->savedOffers();
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+    REQUIRE(outbox->saveOffers("{\"offers\":[1]}").ok());
+    REQUIRE(outbox->saveOffers("{\"offers\":[]}").ok());  // replaces
+    REQUIRE(outbox->markPricedOffline("S/T/2024-03-15/1").ok());
+    REQUIRE(outbox->markPricedOffline("S/T/2024-03-15/2").ok());
+    REQUIRE(outbox->clearPricedOffline("S/T/2024-03-15/2").ok());
+    REQUIRE(outbox->clearPricedOffline("S/T/2024-03-15/9").ok());  // absent: fine
+    REQUIRE(outbox->recordRedemptions("S/T/2024-03-15/3", {{42, "2099-01-01"}}).ok());
+  }
+  OutboxPtr outbox = openOk(path);
+  base::Result<std::optional<std::string>> offers = outbox->savedOffers();
+  REQUIRE(offers.ok());
+  CHECK(*offers == std::optional<std::string>("{\"offers\":[]}"));
+  CHECK(pricedOfflineOk(*outbox, "S/T/2024-03-15/1"));
+  CHECK_FALSE(pricedOfflineOk(*outbox, "S/T/2024-03-15/2"));
+  CHECK(redeemedByOk(*outbox, 42) == std::optional<std::string>("S/T/2024-03-15/3"));
+  CHECK(outbox->pending() == 0);  // recordRedemptions queues nothing
+}
+
+TEST_CASE("Outbox: old priced-offline marks are cleaned up at open, redemptions are kept",
+          "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  {
+    OutboxPtr outbox = openOk(path);
+    REQUIRE(outbox->markPricedOffline("old").ok());
+    REQUIRE(outbox->markPricedOffline("new").ok());
+    REQUIRE(outbox->recordRedemptions("a", {{1, "2001-01-01"}, {2, "2999-12-31"}}).ok());
+  }
+  execSql(path, "UPDATE priced_offline SET priced_at_ms = 0 WHERE key = 'old'");
+  OutboxPtr outbox = openOk(path);
+  CHECK_FALSE(pricedOfflineOk(*outbox, "old"));
+  CHECK(pricedOfflineOk(*outbox, "new"));
+  CHECK(redeemedByOk(*outbox, 1).has_value());
+  CHECK(redeemedByOk(*outbox, 2).has_value());
+}
+
+TEST_CASE("Outbox: a version 1 file is migrated and keeps its items", "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  execSql(path,
+          "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK "
+          "(kind IN ('commit', 'refund')), key TEXT NOT NULL, body TEXT NOT NULL, enqueued_at_ms "
+          "INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);"
+          "CREATE TABLE dead_letters (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT "
+          "NULL, body TEXT NOT NULL, enqueued_at_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, "
+          "error TEXT NOT NULL, dead_at_ms INTEGER NOT NULL);"
+          "INSERT INTO outbox (kind, key, body, enqueued_at_ms) VALUES ('commit', 'k1', 'b1', 5);"
+          "PRAGMA user_version = 1;");
+  OutboxPtr outbox = openOk(path);
+  CHECK(outbox->pending() == 1);
+  OutboxItem item = oldestOk(*outbox);
+  CHECK(item.key == "k1");
+  CHECK(item.body == "b1");
+  REQUIRE(outbox->recordRedemptions("k2", {{5, "2099-01-01"}}).ok());
+  CHECK(redeemedByOk(*outbox, 5).has_value());
+  REQUIRE(outbox->saveOffers("{}").ok());
 }
 
 }  // namespace

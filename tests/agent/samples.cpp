@@ -8,6 +8,14 @@ namespace loyalty::agent::test {
 
 std::string sampleCard() { return protocol::cardForCustomerNumber(42); }
 
+ClientOptions localClient(uint16_t port, int timeoutMs) {
+  ClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.timeoutMs = timeoutMs;
+  return options;
+}
+
 protocol::TransactionKey sampleKey(const std::string& txn) {
   return protocol::TransactionKey{"S001", "T01", "2024-03-15", txn};
 }

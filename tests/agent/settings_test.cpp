@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+#include "coupon_test_keys.h"
+#include "loyalty/protocol/coupon_code.h"
 #include "samples.h"
 #include "support/test_support.h"
 
@@ -35,6 +37,8 @@ TEST_CASE("Settings: defaults when nothing is configured", "[agent]") {
   CHECK(s->service.retryInitialMs == 50);
   CHECK(s->service.retryMaxMs == 2000);
   CHECK(s->outboxPath == "/srv/agent/pos-agent.db");
+  CHECK(s->couponKeyDir.empty());
+  CHECK(s->service.offersRefreshSeconds == 60);
 }
 
 TEST_CASE("Settings: the sample pos-agent.properties is valid and shows the defaults", "[agent]") {
@@ -55,6 +59,8 @@ TEST_CASE("Settings: the sample pos-agent.properties is valid and shows the defa
   CHECK(fromSample->service.retryInitialMs == defaults->service.retryInitialMs);
   CHECK(fromSample->service.retryMaxMs == defaults->service.retryMaxMs);
   CHECK(fromSample->outboxPath == defaults->outboxPath);
+  CHECK(fromSample->couponKeyDir == defaults->couponKeyDir);
+  CHECK(fromSample->service.offersRefreshSeconds == defaults->service.offersRefreshSeconds);
 }
 
 TEST_CASE("Settings: every key is read; relative paths start at the config directory", "[agent]") {
@@ -70,6 +76,8 @@ TEST_CASE("Settings: every key is read; relative paths start at the config direc
   config->setString("loyalty.agent.outbox.path", "/var/lib/agent/outbox.db");
   config->setString("loyalty.agent.outbox.retryInitialMs", "20");
   config->setString("loyalty.agent.outbox.retryMaxMs", "400");
+  config->setString("loyalty.agent.coupons.keyDir", "keys");
+  config->setString("loyalty.agent.offers.refreshSeconds", "3600");
   config->setString("logging.loggers.root.level", "warning");  // other prefixes are not ours
 
   base::Result<Settings> s = readSettings(*config, "/etc/pos-agent/");
@@ -85,6 +93,8 @@ TEST_CASE("Settings: every key is read; relative paths start at the config direc
   CHECK(s->outboxPath == "/var/lib/agent/outbox.db");
   CHECK(s->service.retryInitialMs == 20);
   CHECK(s->service.retryMaxMs == 400);
+  CHECK(s->couponKeyDir == "/etc/pos-agent/keys");
+  CHECK(s->service.offersRefreshSeconds == 3600);
 }
 
 TEST_CASE("Settings: a bad value names its key", "[agent]") {
@@ -103,6 +113,9 @@ TEST_CASE("Settings: a bad value names its key", "[agent]") {
       {"loyalty.agent.outbox.path", ""},
       {"loyalty.agent.outbox.retryMaxMs", "10"},  // below retryInitialMs (50)
       {"loyalty.agent.core.deliveryTimeoutMs", "1.5"},
+      {"loyalty.agent.offers.refreshSeconds", "4"},
+      {"loyalty.agent.offers.refreshSeconds", "3601"},
+      {"loyalty.agent.offers.refreshSeconds", "soon"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.key, c.value);
@@ -112,6 +125,50 @@ TEST_CASE("Settings: a bad value names its key", "[agent]") {
     REQUIRE_FALSE(s.ok());
     CHECK(s.error().code == base::ErrorCode::kInvalidValue);
     CHECK(s.error().message.find(c.key) != std::string::npos);
+  }
+}
+
+TEST_CASE("Settings: offers.refreshSeconds accepts its bounds; an absolute keyDir stays",
+          "[agent]") {
+  for (const char* seconds : {"5", "3600"}) {
+    Config config = emptyConfig();
+    config->setString("loyalty.agent.offers.refreshSeconds", seconds);
+    config->setString("loyalty.agent.coupons.keyDir", "/var/lib/loyalty/keys");
+    base::Result<Settings> s = readSettings(*config, "/etc/pos-agent");
+    REQUIRE(s.ok());
+    CHECK(s->service.offersRefreshSeconds == std::stoi(seconds));
+    CHECK(s->couponKeyDir == "/var/lib/loyalty/keys");
+  }
+}
+
+TEST_CASE("Settings: coupon keys load from coupons.keyDir; a bad directory names the key",
+          "[agent]") {
+  testing::TempDir dir;
+  SECTION("not configured: no verifier") {
+    base::Result<std::shared_ptr<const protocol::CouponVerifier>> none = loadCouponKeys("");
+    REQUIRE(none.ok());
+    CHECK(*none == nullptr);
+  }
+  SECTION("two keys") {
+    test::writePublicKey(test::makeCouponKey(1, 1), dir.path());
+    test::writePublicKey(test::makeCouponKey(2, 2), dir.path());
+    base::Result<std::shared_ptr<const protocol::CouponVerifier>> keys = loadCouponKeys(dir.path());
+    REQUIRE(keys.ok());
+    REQUIRE(*keys != nullptr);
+    CHECK((*keys)->keyCount() == 2);
+  }
+  std::string bad;
+  SECTION("missing directory") { bad = dir.file("missing"); }
+  SECTION("no key in it") { bad = dir.path(); }
+  SECTION("a file that is not a public key") {
+    testing::writeFile(dir.file("coupon-key-4.pub.pem"), "not a key\n");
+    bad = dir.path();
+  }
+  if (!bad.empty()) {
+    base::Result<std::shared_ptr<const protocol::CouponVerifier>> keys = loadCouponKeys(bad);
+    REQUIRE_FALSE(keys.ok());
+    CHECK(keys.error().code == base::ErrorCode::kInvalidValue);
+    CHECK(keys.error().message.find("loyalty.agent.coupons.keyDir") != std::string::npos);
   }
 }
 

@@ -16,7 +16,7 @@ TEST_CASE("Agent crash: queued sales survive SIGKILL of the agent and arrive onc
   TempDir dir("loyalty-agent-crash");
   CoreDaemon core(dir);
   core.start();
-  REQUIRE(core.client().importCatalogue(testCatalogueCsv()).ok());
+  REQUIRE(core.adminClient().importCatalogue(testCatalogueCsv()).ok());
   core.stop();  // the core is down: every sale must queue
 
   AgentDaemon agent(dir, "agent", core.port(), 200);

@@ -173,7 +173,7 @@ TEST_CASE("Bad input: hostile requests get their documented 4xx and change nothi
   AgentDaemon agent(dir, "agent", core.port());
   agent.start();
   auto coreClient = core.client();
-  REQUIRE(coreClient.importCatalogue(testCatalogueCsv()).ok());
+  REQUIRE(core.adminClient().importCatalogue(testCatalogueCsv()).ok());
   // One good sale, so that refunds and key reuse have something to hit.
   protocol::CommitRequest good;
   good.key = {"S001", "T1", "2026-11-23", "good-1"};

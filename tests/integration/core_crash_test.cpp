@@ -23,7 +23,7 @@ TEST_CASE("Crash: sales survive SIGKILLs of the core, each stored exactly once",
   CoreDaemon core(dir);
   core.start();
   {
-    auto c = core.client();
+    auto c = core.adminClient();
     auto imported = c.importCatalogue(testCatalogueCsv());
     REQUIRE(imported.ok());
     REQUIRE(imported->imported == 210);

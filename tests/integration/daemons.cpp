@@ -1,12 +1,18 @@
 #include "integration/daemons.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
+
+#include "loyalty/protocol/json.h"
 
 namespace loyalty::testing {
 namespace {
@@ -29,10 +35,14 @@ void CoreDaemon::start() {
   const std::string portFile = dir_.file("core.port");
   std::remove(portFile.c_str());
   const std::string config = dir_.file("core.properties");
+  writeFile(dir_.file("admin.password"), std::string(kAdminPassword) + "\n");
   writeFile(config, "loyalty.core.http.host = 127.0.0.1\n"
                     "loyalty.core.http.port = " + std::to_string(port_) + "\n"
                     "loyalty.core.http.portFile = core.port\n"
-                    "loyalty.core.storage.path = core.db\n" +
+                    "loyalty.core.storage.path = core.db\n"
+                    "loyalty.core.admin.bootstrapUser = " + kAdminUser + "\n"
+                    "loyalty.core.admin.bootstrapPasswordFile = admin.password\n"
+                    "loyalty.core.admin.passwordIterations = 1000\n" +
                     logging(dir_.file("core.log")) + extraConfig_);
   process_ = ChildProcess(coreBinary(), {"--config=" + config}, dir_.file("core.out"));
   uint16_t port = waitForPortFile(portFile);
@@ -49,8 +59,71 @@ agent::Client CoreDaemon::client(int timeoutMs) const {
   return agent::Client(agent::ClientOptions{"127.0.0.1", port_, timeoutMs});
 }
 
-AgentDaemon::AgentDaemon(const TempDir& dir, std::string name, uint16_t corePort, int budgetMs)
-    : dir_(dir), name_(std::move(name)), corePort_(corePort), budgetMs_(budgetMs) {}
+std::string CoreDaemon::adminToken() const {
+  auto anonymous = client();
+  auto answer = anonymous.send("POST", "/v1/admin/login",
+                               std::string("{\"user\":\"") + kAdminUser + "\",\"password\":\"" +
+                                   kAdminPassword + "\"}");
+  if (!answer.ok() || answer->status != 200) {
+    throw std::runtime_error("admin login failed: " +
+                             (answer.ok() ? answer->body : answer.error().message));
+  }
+  auto parsed = protocol::json::parse(answer->body);
+  const protocol::json::Value* token = parsed.ok() ? parsed->find("token") : nullptr;
+  if (token == nullptr || !token->isString()) {
+    throw std::runtime_error("admin login answered without a token: " + answer->body);
+  }
+  return token->asString();
+}
+
+agent::Client CoreDaemon::adminClient(int timeoutMs) const {
+  return agent::Client(agent::ClientOptions{"127.0.0.1", port_, timeoutMs, adminToken()});
+}
+
+std::string loyaltyctlBinary() { return LOYALTYCTL_BIN; }
+
+std::string CoreDaemon::enableCoupons() {
+  const std::string keys = dir_.file("keys");
+  ::mkdir(keys.c_str(), 0700);
+  generateCouponKeys(keys, 1);
+  extraConfig_ += "loyalty.core.coupons.keyDir = " + keys + "\n"
+                  "loyalty.core.coupons.signingKeyId = 1\n";
+  return keys;
+}
+
+void generateCouponKeys(const std::string& dir, uint16_t keyId) {
+  EVP_PKEY* key = nullptr;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
+  if (ctx == nullptr || EVP_PKEY_keygen_init(ctx) <= 0 || EVP_PKEY_keygen(ctx, &key) <= 0) {
+    EVP_PKEY_CTX_free(ctx);
+    throw std::runtime_error("cannot generate an Ed25519 key");
+  }
+  EVP_PKEY_CTX_free(ctx);
+  const std::string base = dir + "/coupon-key-" + std::to_string(keyId);
+  FILE* priv = std::fopen((base + ".pem").c_str(), "w");
+  FILE* pub = std::fopen((base + ".pub.pem").c_str(), "w");
+  const bool ok = priv != nullptr && pub != nullptr &&
+                  PEM_write_PrivateKey(priv, key, nullptr, nullptr, 0, nullptr, nullptr) == 1 &&
+                  PEM_write_PUBKEY(pub, key) == 1;
+  if (priv != nullptr) {
+    std::fclose(priv);
+  }
+  if (pub != nullptr) {
+    std::fclose(pub);
+  }
+  EVP_PKEY_free(key);
+  if (!ok) {
+    throw std::runtime_error("cannot write the coupon keys to " + dir);
+  }
+}
+
+AgentDaemon::AgentDaemon(const TempDir& dir, std::string name, uint16_t corePort, int budgetMs,
+                         std::string couponKeyDir)
+    : dir_(dir),
+      name_(std::move(name)),
+      corePort_(corePort),
+      budgetMs_(budgetMs),
+      couponKeyDir_(std::move(couponKeyDir)) {}
 
 void AgentDaemon::start() {
   const std::string portFile = dir_.file(name_ + ".port");
@@ -65,6 +138,9 @@ void AgentDaemon::start() {
                     "loyalty.agent.outbox.path = " + name_ + ".db\n"
                     "loyalty.agent.outbox.retryInitialMs = 20\n"
                     "loyalty.agent.outbox.retryMaxMs = 200\n" +
+                    (couponKeyDir_.empty() ? std::string()
+                                           : "loyalty.agent.coupons.keyDir = " + couponKeyDir_ +
+                                                 "\n") +
                     logging(dir_.file(name_ + ".log")));
   process_ = ChildProcess(agentBinary(), {"--config=" + config}, dir_.file(name_ + ".out"));
   port_ = waitForPortFile(portFile);
@@ -84,6 +160,15 @@ int64_t AgentDaemon::outboxPending() const {
   auto c = client(2000);
   auto s = c.agentStatus();
   return s.ok() ? s->outboxPending : -1;
+}
+
+int64_t AgentDaemon::offersCached() const {
+  try {
+    DbInspector db(dir_.file(name_ + ".db"));
+    return db.scalar("SELECT COALESCE(json_array_length(body, '$.offers'), 0) FROM offers_cache");
+  } catch (const std::exception&) {
+    return 0;  // not created yet
+  }
 }
 
 DbInspector::DbInspector(const std::string& path) {

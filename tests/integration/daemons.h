@@ -13,7 +13,17 @@
 
 namespace loyalty::testing {
 
+inline constexpr const char* kAdminUser = "admin";
+inline constexpr const char* kAdminPassword = "integration-test-password";
+
+// Writes an Ed25519 key pair as loyalty-keys does: dir/coupon-key-<id>.pem and .pub.pem.
+void generateCouponKeys(const std::string& dir, uint16_t keyId);
+
+// The loyaltyctl binary (path injected by CMake).
+std::string loyaltyctlBinary();
+
 // The loyalty-core daemon. start() binds port 0 the first time and the same port on restarts.
+// Its first HQ admin is kAdminUser / kAdminPassword (bootstrap keys of the configuration).
 class CoreDaemon {
  public:
   explicit CoreDaemon(const TempDir& dir, std::string extraConfig = "");
@@ -23,6 +33,11 @@ class CoreDaemon {
   uint16_t port() const { return port_; }
   std::string databasePath() const { return dir_.file("core.db"); }
   agent::Client client(int timeoutMs = 5000) const;
+  // A token of kAdminUser (POST /v1/admin/login), and a client that sends it.
+  std::string adminToken() const;
+  agent::Client adminClient(int timeoutMs = 5000) const;
+  // Coupon keys in dir()/keys (key id 1 signs); call before start(). Returns the key dir.
+  std::string enableCoupons();
 
  private:
   const TempDir& dir_;
@@ -33,7 +48,8 @@ class CoreDaemon {
 
 class AgentDaemon {
  public:
-  AgentDaemon(const TempDir& dir, std::string name, uint16_t corePort, int budgetMs = 300);
+  AgentDaemon(const TempDir& dir, std::string name, uint16_t corePort, int budgetMs = 300,
+              std::string couponKeyDir = "");
   void start();
   void kill();  // SIGKILL
   void stop();  // SIGTERM
@@ -41,12 +57,15 @@ class AgentDaemon {
   agent::Client client(int timeoutMs = 5000) const;
   // Pending items in the outbox, or -1 when the status call failed.
   int64_t outboxPending() const;
+  // Offers in the agent's cache of the core's active campaigns (read from its database).
+  int64_t offersCached() const;
 
  private:
   const TempDir& dir_;
   std::string name_;
   uint16_t corePort_;
   int budgetMs_;
+  std::string couponKeyDir_;
   uint16_t port_ = 0;
   ChildProcess process_;
 };

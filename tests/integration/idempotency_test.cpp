@@ -17,7 +17,7 @@ TEST_CASE("Idempotency: one commit sent 10 times in a row and 10 at once is one 
   TempDir dir("loyalty-idem");
   CoreDaemon core(dir);
   core.start();
-  REQUIRE(core.client().importCatalogue(testCatalogueCsv()).ok());
+  REQUIRE(core.adminClient().importCatalogue(testCatalogueCsv()).ok());
   std::mt19937_64 rng(5);
   const std::string card = protocol::cardForCustomerNumber(77);
   auto req = makeCommit(rng, {"S001", "T1", "2026-11-23", "dup-1"}, card, 30);

@@ -606,7 +606,7 @@ TEST_CASE("Codec: encoders write the documented field order", "[protocol]") {
   queued.receipt = {"Points will be added to your card"};
   CHECK(encode(queued) ==
         R"({"status":"queued","total":298,"receipt":["Points will be added to your card"],)"
-        R"("coupons":[]})");
+        R"("coupons":[],"discounts":[]})");
 
   CommitResponse committed = queued;
   committed.status = kStatusCommitted;
@@ -617,7 +617,7 @@ TEST_CASE("Codec: encoders write the documented field order", "[protocol]") {
   CHECK(encode(committed) ==
         R"({"status":"committed","sale_id":981,"total":298,"points_earned":2,)"
         R"("points_balance":140,"receipt":["Points earned: 2","Points balance: 140"],)"
-        R"("coupons":[]})");
+        R"("coupons":[],"discounts":[]})");
 }
 
 TEST_CASE("Codec: every message round trips", "[protocol]") {
@@ -670,10 +670,11 @@ TEST_CASE("Codec: every message round trips", "[protocol]") {
 
   PriceResponse priced;
   priced.subtotal = Money(561);
-  priced.discounts = {DiscountLine{2, Money(50), "Banana promo", ""}};
+  priced.discounts = {DiscountLine{2, Money(50), kDiscountCoupon, "Banana promo", "CPN-9"}};
   priced.total = Money(511);
   priced.pointsPreview = Points(5);
-  priced.coupons = {CouponDecision{"WELCOME5", false, "coupon_unknown"}};
+  priced.coupons = {
+      CouponDecision{"WELCOME5", false, "coupon_unknown", "Unknown coupon", Money(0), Points(0)}};
   auto pricedBack = decodePriceResponse(encode(priced));
   REQUIRE(pricedBack.ok());
   CHECK(encode(pricedBack.value()) == encode(priced));
@@ -846,4 +847,585 @@ TEST_CASE("Codec: fingerprint ignores formatting and sees content", "[protocol]"
   REQUIRE(r2.ok());
   CHECK(fingerprint(r1.value()) != fingerprint(r2.value()));
   CHECK(fingerprint(r1.value()) == fingerprint(decodeRefundRequest(encode(r1.value())).value()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coupons, points tender, void and offers
+
+namespace {
+
+void expectPriceError(const std::string& body, ErrorCode code, const std::string& path) {
+  expectError([](std::string_view b) { return decodePriceRequest(b); }, body, code, path);
+}
+
+void expectVoidError(const std::string& body, ErrorCode code, const std::string& path) {
+  expectError([](std::string_view b) { return decodeVoidRequest(b); }, body, code, path);
+}
+
+// decodeReward of a JSON text, under the path "reward".
+loyalty::base::Result<loyalty::offers::Reward> rewardOf(std::string_view text) {
+  return decodeReward(parsed(text), "reward");
+}
+
+void expectRewardError(std::string_view text, ErrorCode code, const std::string& path) {
+  INFO("reward: " << text);
+  const auto r = rewardOf(text);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == code);
+  INFO("message: " << r.error().message);
+  CHECK(r.error().message.rfind(path + ":", 0) == 0);
+}
+
+std::string rewardJson(const loyalty::offers::Reward& reward) {
+  json::Writer w;
+  encodeReward(w, reward);
+  return w.take();
+}
+
+const char* const kVoid =
+    R"({"store":"S042","terminal":"T03","business_date":"2024-03-15","txn":"000123"})";
+
+}  // namespace
+
+TEST_CASE("Codec: redeem_points in price and commit requests", "[protocol][coupon]") {
+  auto price = decodePriceRequest(
+      mutated(kPrice, [](Value& v) { set(v, "redeem_points", Value::integer(500)); }));
+  REQUIRE(price.ok());
+  REQUIRE(price->redeemPoints.has_value());
+  CHECK(*price->redeemPoints == Points(500));
+  auto none = decodePriceRequest(kPrice);
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->redeemPoints.has_value());
+  CHECK(encode(none.value()).find("redeem_points") == std::string::npos);
+
+  auto atMax = decodeCommitRequest(mutated(
+      kCommit, [](Value& v) { set(v, "redeem_points", Value::integer(kMaxRedeemPoints)); }));
+  REQUIRE(atMax.ok());
+  CHECK(*atMax->redeemPoints == Points(kMaxRedeemPoints));
+  auto one = decodeCommitRequest(
+      mutated(kCommit, [](Value& v) { set(v, "redeem_points", Value::integer(1)); }));
+  REQUIRE(one.ok());
+
+  for (const int64_t bad : {int64_t{0}, int64_t{-1}, kMaxRedeemPoints + 1}) {
+    expectPriceError(
+        mutated(kPrice, [&](Value& v) { set(v, "redeem_points", Value::integer(bad)); }),
+        ErrorCode::kValueOutOfRange, "redeem_points");
+    expectCommitError(
+        mutated(kCommit, [&](Value& v) { set(v, "redeem_points", Value::integer(bad)); }),
+        ErrorCode::kValueOutOfRange, "redeem_points");
+  }
+  expectPriceError(
+      mutated(kPrice, [](Value& v) { set(v, "redeem_points", Value::string("500")); }),
+      ErrorCode::kWrongType, "redeem_points");
+  expectPriceError(mutated(kPrice, [](Value& v) { set(v, "redeem_points", Value::null()); }),
+                   ErrorCode::kWrongType, "redeem_points");
+  expectCommitError(mutated(kCommit, [](Value& v) { set(v, "redeem_points", Value::number(1.5)); }),
+                    ErrorCode::kWrongType, "redeem_points");
+}
+
+TEST_CASE("Codec: coupons and offline_coupons in a commit request", "[protocol][coupon]") {
+  auto commit = decodeCommitRequest(mutated(kCommit, [](Value& v) {
+    set(v, "coupons", Value::array({Value::string("LC1AAA"), Value::string("WELCOME5")}));
+    set(v, "offline_coupons", Value::boolean(true));
+  }));
+  REQUIRE(commit.ok());
+  CHECK(commit->coupons == std::vector<std::string>{"LC1AAA", "WELCOME5"});
+  CHECK(commit->offlineCoupons);
+
+  auto plain = decodeCommitRequest(kCommit);
+  REQUIRE(plain.ok());
+  CHECK(plain->coupons.empty());
+  CHECK_FALSE(plain->offlineCoupons);
+
+  // false is accepted and is the same request as absent.
+  auto explicitFalse = decodeCommitRequest(
+      mutated(kCommit, [](Value& v) { set(v, "offline_coupons", Value::boolean(false)); }));
+  REQUIRE(explicitFalse.ok());
+  CHECK_FALSE(explicitFalse->offlineCoupons);
+  CHECK(encode(explicitFalse.value()) == encode(plain.value()));
+
+  // The same rules as the coupons of a price request.
+  expectCommitError(mutated(kCommit,
+                            [](Value& v) {
+                              std::vector<Value> codes;
+                              for (size_t i = 0; i <= kMaxCouponCodes; ++i) {
+                                codes.push_back(Value::string("C" + std::to_string(i)));
+                              }
+                              set(v, "coupons", Value::array(std::move(codes)));
+                            }),
+                    ErrorCode::kTooManyLines, "coupons");
+  expectCommitError(
+      mutated(kCommit, [](Value& v) { set(v, "coupons", Value::array({Value::integer(1)})); }),
+      ErrorCode::kWrongType, "coupons[0]");
+  expectCommitError(
+      mutated(kCommit,
+              [](Value& v) {
+                set(v, "coupons", Value::array({Value::string("A"), Value::string("B\tC")}));
+              }),
+      ErrorCode::kInvalidValue, "coupons[1]");
+  expectCommitError(
+      mutated(kCommit, [](Value& v) { set(v, "coupons", Value::array({Value::string("")})); }),
+      ErrorCode::kInvalidValue, "coupons[0]");
+  expectCommitError(mutated(kCommit,
+                            [](Value& v) {
+                              set(v, "coupons",
+                                  Value::array({Value::string(
+                                      std::string(kMaxCouponCodeLength + 1, 'Z'))}));
+                            }),
+                    ErrorCode::kInvalidValue, "coupons[0]");
+  auto longest = decodeCommitRequest(mutated(kCommit, [](Value& v) {
+    set(v, "coupons", Value::array({Value::string(std::string(kMaxCouponCodeLength, 'Z'))}));
+  }));
+  CHECK(longest.ok());
+  expectCommitError(mutated(kCommit, [](Value& v) { set(v, "coupons", Value::string("C1")); }),
+                    ErrorCode::kWrongType, "coupons");
+  expectCommitError(
+      mutated(kCommit, [](Value& v) { set(v, "offline_coupons", Value::string("true")); }),
+      ErrorCode::kWrongType, "offline_coupons");
+  expectCommitError(
+      mutated(kCommit, [](Value& v) { set(v, "offline_coupons", Value::integer(1)); }),
+      ErrorCode::kWrongType, "offline_coupons");
+  // Unknown fields are still refused; a price request has no offline_coupons.
+  expectCommitError(mutated(kCommit, [](Value& v) { set(v, "redeem", Value::integer(1)); }),
+                    ErrorCode::kUnknownField, "redeem");
+  expectPriceError(
+      mutated(kPrice, [](Value& v) { set(v, "offline_coupons", Value::boolean(true)); }),
+      ErrorCode::kUnknownField, "offline_coupons");
+}
+
+TEST_CASE("Codec: new request fields in documented order", "[protocol][coupon]") {
+  PriceRequest price;
+  price.key = key("000123");
+  price.card = kCard;
+  price.lines = {BasketLine{1, "P1", 1, Money(100)}};
+  price.coupons = {"C1"};
+  price.redeemPoints = Points(250);
+  CHECK(encode(price) ==
+        R"({"store":"S042","terminal":"T03","business_date":"2024-03-15","txn":"000123",)"
+        R"("card":"9000012345675","lines":[{"line":1,"sku":"P1","quantity":1,"unit_price":100}],)"
+        R"("coupons":["C1"],"redeem_points":250})");
+
+  CommitRequest commit;
+  commit.key = key("000123");
+  commit.card = kCard;
+  commit.lines = {BasketLine{1, "P1", 1, Money(100)}};
+  commit.tenders = {Tender{"cash", Money(50)}};
+  commit.coupons = {"C1", "C2"};
+  commit.redeemPoints = Points(250);
+  commit.offlineCoupons = true;
+  CHECK(encode(commit) ==
+        R"({"store":"S042","terminal":"T03","business_date":"2024-03-15","txn":"000123",)"
+        R"("card":"9000012345675","lines":[{"line":1,"sku":"P1","quantity":1,"unit_price":100}],)"
+        R"("tenders":[{"type":"cash","amount":50}],"coupons":["C1","C2"],"redeem_points":250,)"
+        R"("offline_coupons":true})");
+  auto back = decodeCommitRequest(encode(commit));
+  REQUIRE(back.ok());
+  CHECK(encode(back.value()) == encode(commit));
+  CHECK(back->coupons == commit.coupons);
+  CHECK(back->redeemPoints == commit.redeemPoints);
+  CHECK(back->offlineCoupons);
+
+  VoidRequest voided{key("000123")};
+  CHECK(encode(voided) == kVoid);
+}
+
+TEST_CASE("Codec: void requests", "[protocol][coupon]") {
+  auto voided = decodeVoidRequest(kVoid);
+  REQUIRE(voided.ok());
+  CHECK(voided->key == key("000123"));
+  CHECK(encode(voided.value()) == kVoid);
+
+  expectVoidError(mutated(kVoid, [](Value& v) { erase(v, "txn"); }), ErrorCode::kMissingField,
+                  "txn");
+  expectVoidError(mutated(kVoid, [](Value& v) { erase(v, "store"); }), ErrorCode::kMissingField,
+                  "store");
+  expectVoidError(mutated(kVoid, [](Value& v) { set(v, "card", Value::string(kCard)); }),
+                  ErrorCode::kUnknownField, "card");
+  expectVoidError(mutated(kVoid, [](Value& v) { set(v, "terminal", Value::string("T 3")); }),
+                  ErrorCode::kInvalidValue, "terminal");
+  expectVoidError(
+      mutated(kVoid, [](Value& v) { set(v, "business_date", Value::string("2024-02-30")); }),
+      ErrorCode::kInvalidValue, "business_date");
+  expectVoidError(mutated(kVoid, [](Value& v) { set(v, "txn", Value::integer(123)); }),
+                  ErrorCode::kWrongType, "txn");
+  expectVoidError("[]", ErrorCode::kWrongType, "");
+  expectVoidError("{", ErrorCode::kMalformedJson, "");
+}
+
+TEST_CASE("Codec: new response fields round trip", "[protocol][coupon]") {
+  PriceResponse priced;
+  priced.subtotal = Money(1000);
+  priced.discounts = {DiscountLine{1, Money(150), kDiscountCoupon, "1.50 off P12", "LC1X"},
+                      DiscountLine{0, Money(200), kDiscountPoints, "Points: 400", ""}};
+  priced.total = Money(650);
+  priced.pointsPreview = Points(6);
+  priced.coupons = {
+      CouponDecision{"LC1X", true, "", "1.50 off P12", Money(150), Points(0)},
+      CouponDecision{"LC1Y", true, "", "50 bonus points", Money(0), Points(50)},
+      CouponDecision{"LC1Z", false, "coupon_expired", "This coupon has expired", Money(0),
+                     Points(0)}};
+  priced.pointsRedeemed = Points(400);
+  const std::string pricedJson = encode(priced);
+  CHECK(pricedJson ==
+        R"({"subtotal":1000,"discounts":[{"line":1,"amount":150,"kind":"coupon",)"
+        R"("description":"1.50 off P12","coupon":"LC1X"},{"line":0,"amount":200,)"
+        R"("kind":"points","description":"Points: 400","coupon":""}],"total":650,)"
+        R"("points_preview":6,"coupons":[{"code":"LC1X","accepted":true,"reason":"",)"
+        R"("message":"1.50 off P12","discount":150,"bonus_points":0},{"code":"LC1Y",)"
+        R"("accepted":true,"reason":"","message":"50 bonus points","discount":0,)"
+        R"("bonus_points":50},{"code":"LC1Z","accepted":false,"reason":"coupon_expired",)"
+        R"("message":"This coupon has expired","discount":0,"bonus_points":0}],)"
+        R"("points_redeemed":400,"offline":false})");
+  auto pricedBack = decodePriceResponse(pricedJson);
+  REQUIRE(pricedBack.ok());
+  CHECK(encode(pricedBack.value()) == pricedJson);
+  CHECK(pricedBack->discounts[1].kind == kDiscountPoints);
+  CHECK(pricedBack->coupons[1].bonusPoints == Points(50));
+  CHECK(pricedBack->coupons[0].discount == Money(150));
+  CHECK(pricedBack->coupons[2].message == "This coupon has expired");
+  CHECK(pricedBack->pointsRedeemed == Points(400));
+
+  CommitResponse committed;
+  committed.status = kStatusCommitted;
+  committed.saleId = 5;
+  committed.total = Money(650);
+  committed.pointsEarned = Points(6);
+  committed.pointsBalance = Points(106);
+  committed.receipt = {"Coupon: 1.50 off P12"};
+  committed.discounts = priced.discounts;
+  committed.pointsRedeemed = Points(400);
+  const std::string committedJson = encode(committed);
+  CHECK(committedJson.find(R"("coupons":[],"discounts":[{"line":1,)") != std::string::npos);
+  CHECK(committedJson.find(R"(,"points_redeemed":400})") != std::string::npos);
+  auto committedBack = decodeCommitResponse(committedJson);
+  REQUIRE(committedBack.ok());
+  CHECK(encode(committedBack.value()) == committedJson);
+  CHECK(committedBack->discounts.size() == 2);
+  CHECK(committedBack->pointsRedeemed == Points(400));
+
+  RefundResponse refunded;
+  refunded.status = kStatusCommitted;
+  refunded.refundId = 3;
+  refunded.amountRefunded = Money(650);
+  refunded.pointsReversed = Points(6);
+  refunded.pointsReturned = Points(400);
+  refunded.pointsBalance = Points(500);
+  refunded.couponsReturned = 2;
+  refunded.receipt = {"Points returned: 400"};
+  const std::string refundedJson = encode(refunded);
+  CHECK(refundedJson ==
+        R"({"status":"committed","refund_id":3,"amount_refunded":650,"points_reversed":6,)"
+        R"("points_returned":400,"points_balance":500,"coupons_returned":2,)"
+        R"("receipt":["Points returned: 400"]})");
+  auto refundedBack = decodeRefundResponse(refundedJson);
+  REQUIRE(refundedBack.ok());
+  CHECK(encode(refundedBack.value()) == refundedJson);
+  CHECK(refundedBack->couponsReturned == 2);
+  CHECK(refundedBack->pointsReturned == Points(400));
+
+  // Absent optional values stay absent.
+  RefundResponse queued;
+  queued.status = kStatusQueued;
+  queued.amountRefunded = Money(1);
+  CHECK(encode(queued) ==
+        R"({"status":"queued","amount_refunded":1,"coupons_returned":0,"receipt":[]})");
+
+  VoidResponse released{3};
+  CHECK(encode(released) == R"({"released":3})");
+  auto releasedBack = decodeVoidResponse(encode(released));
+  REQUIRE(releasedBack.ok());
+  CHECK(releasedBack->released == 3);
+  expectError([](std::string_view b) { return decodeVoidResponse(b); }, R"({"released":"3"})",
+              ErrorCode::kWrongType, "released");
+  expectError([](std::string_view b) { return decodeVoidResponse(b); }, R"({})",
+              ErrorCode::kMissingField, "released");
+}
+
+TEST_CASE("Codec: responses from an older core decode with defaults", "[protocol][coupon]") {
+  auto price = decodePriceResponse(
+      R"({"subtotal":561,"discounts":[{"line":2,"amount":50,"description":"d","coupon":"C"}],)"
+      R"("total":511,"coupons":[{"code":"C","accepted":true,"reason":""}],"offline":false})");
+  REQUIRE(price.ok());
+  CHECK(price->discounts[0].kind.empty());
+  CHECK(price->coupons[0].message.empty());
+  CHECK(price->coupons[0].discount == Money(0));
+  CHECK(price->coupons[0].bonusPoints == Points(0));
+  CHECK_FALSE(price->pointsRedeemed.has_value());
+
+  auto commit = decodeCommitResponse(
+      R"({"status":"committed","sale_id":1,"total":1,"receipt":[],"coupons":[]})");
+  REQUIRE(commit.ok());
+  CHECK(commit->discounts.empty());
+  CHECK_FALSE(commit->pointsRedeemed.has_value());
+
+  auto refund = decodeRefundResponse(
+      R"({"status":"committed","refund_id":1,"amount_refunded":1,"points_returned":null,)"
+      R"("receipt":[]})");
+  REQUIRE(refund.ok());
+  CHECK(refund->couponsReturned == 0);
+  CHECK_FALSE(refund->pointsReturned.has_value());
+
+  // Present new fields still have their types checked.
+  expectError([](std::string_view b) { return decodePriceResponse(b); },
+              R"({"subtotal":1,"discounts":[{"line":1,"amount":1,"kind":7,"description":"d",)"
+              R"("coupon":""}],"total":0,"coupons":[],"offline":false})",
+              ErrorCode::kWrongType, "discounts[0].kind");
+  expectError([](std::string_view b) { return decodePriceResponse(b); },
+              R"({"subtotal":1,"discounts":[],"total":1,"coupons":[{"code":"C","accepted":true,)"
+              R"("reason":"","discount":"1"}],"offline":false})",
+              ErrorCode::kWrongType, "coupons[0].discount");
+  expectError([](std::string_view b) { return decodePriceResponse(b); },
+              R"({"subtotal":1,"discounts":[],"total":1,"coupons":[],"points_redeemed":"5",)"
+              R"("offline":false})",
+              ErrorCode::kWrongType, "points_redeemed");
+  expectError([](std::string_view b) { return decodeCommitResponse(b); },
+              R"({"status":"committed","total":1,"receipt":[],"coupons":[],"discounts":{}})",
+              ErrorCode::kWrongType, "discounts");
+  expectError([](std::string_view b) { return decodeRefundResponse(b); },
+              R"({"status":"committed","amount_refunded":1,"coupons_returned":true,)"
+              R"("receipt":[]})",
+              ErrorCode::kWrongType, "coupons_returned");
+}
+
+TEST_CASE("Codec: rewards of every kind round trip", "[protocol][coupon][reward]") {
+  using loyalty::offers::Reward;
+  using loyalty::offers::RewardKind;
+  using loyalty::offers::TargetKind;
+  const char* const texts[] = {
+      R"({"kind":"amount_off","target":"sku","value":"P12","amount":150})",
+      R"({"kind":"amount_off","target":"basket","amount":500,"min_spend":2000})",
+      R"({"kind":"percent_off","target":"category","value":"dairy","percent":20,)"
+      R"("min_quantity":2})",
+      R"({"kind":"buy_x_get_y","target":"sku","value":"P7","buy_quantity":2,"get_quantity":1})",
+      R"({"kind":"buy_x_get_y","target":"category","value":"snacks","buy_quantity":1,)"
+      R"("get_quantity":1,"max_groups":3,"min_quantity":4,"min_spend":100})",
+      R"({"kind":"bonus_points","target":"basket","points":50})",
+  };
+  for (const char* text : texts) {
+    INFO(text);
+    auto reward = rewardOf(text);
+    REQUIRE(reward.ok());
+    CHECK(rewardJson(reward.value()) == text);
+  }
+  auto buyGet = rewardOf(texts[4]);
+  REQUIRE(buyGet.ok());
+  CHECK(buyGet->kind == RewardKind::kBuyXGetY);
+  CHECK(buyGet->target == TargetKind::kCategory);
+  CHECK(buyGet->value == "snacks");
+  CHECK(buyGet->buyQuantity == 1);
+  CHECK(buyGet->getQuantity == 1);
+  CHECK(buyGet->maxGroups == 3);
+  CHECK(buyGet->minQuantity == 4);
+  CHECK(buyGet->minSpend == Money(100));
+
+  // Explicit zeros of optional fields are accepted and not written back.
+  auto zeros = rewardOf(
+      R"({"kind":"buy_x_get_y","target":"basket","buy_quantity":1,"get_quantity":2,)"
+      R"("max_groups":0,"min_quantity":0,"min_spend":0})");
+  REQUIRE(zeros.ok());
+  CHECK(rewardJson(zeros.value()) ==
+        R"({"kind":"buy_x_get_y","target":"basket","buy_quantity":1,"get_quantity":2})");
+
+  // Member order on the wire does not matter.
+  auto reordered = rewardOf(R"({"amount":150,"value":"P12","target":"sku","kind":"amount_off"})");
+  REQUIRE(reordered.ok());
+  CHECK(rewardJson(reordered.value()) == texts[0]);
+
+  // An empty path names fields from the root.
+  auto rootError = decodeReward(parsed(R"({"kind":"percent_off","target":"basket","percent":0})"),
+                                "");
+  REQUIRE_FALSE(rootError.ok());
+  CHECK(rootError.error().message.rfind("percent:", 0) == 0);
+}
+
+TEST_CASE("Codec: every bad reward field gives its code and path", "[protocol][coupon][reward]") {
+  expectRewardError(R"([1])", ErrorCode::kWrongType, "reward");
+  expectRewardError(R"({"target":"sku","value":"P1","amount":1})", ErrorCode::kMissingField,
+                    "reward.kind");
+  expectRewardError(R"({"kind":"free_lunch","target":"sku","value":"P1"})",
+                    ErrorCode::kInvalidValue, "reward.kind");
+  expectRewardError(R"({"kind":3,"target":"sku","value":"P1"})", ErrorCode::kWrongType,
+                    "reward.kind");
+  expectRewardError(R"({"kind":"amount_off","value":"P1","amount":1})", ErrorCode::kMissingField,
+                    "reward.target");
+  expectRewardError(R"({"kind":"amount_off","target":"store","amount":1})",
+                    ErrorCode::kInvalidValue, "reward.target");
+  expectRewardError(R"({"kind":"amount_off","target":"sku","amount":1})", ErrorCode::kMissingField,
+                    "reward.value");
+  expectRewardError(R"({"kind":"amount_off","target":"basket","value":"","amount":1})",
+                    ErrorCode::kUnknownField, "reward.value");
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"P1"})",
+                    ErrorCode::kMissingField, "reward.amount");
+  expectRewardError(R"({"kind":"percent_off","target":"sku","value":"P1"})",
+                    ErrorCode::kMissingField, "reward.percent");
+  expectRewardError(R"({"kind":"bonus_points","target":"sku","value":"P1"})",
+                    ErrorCode::kMissingField, "reward.points");
+  expectRewardError(R"({"kind":"buy_x_get_y","target":"sku","value":"P1","get_quantity":1})",
+                    ErrorCode::kMissingField, "reward.buy_quantity");
+  expectRewardError(R"({"kind":"buy_x_get_y","target":"sku","value":"P1","buy_quantity":1})",
+                    ErrorCode::kMissingField, "reward.get_quantity");
+  // Fields of another kind are not allowed.
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"P1","amount":1,"percent":5})",
+                    ErrorCode::kUnknownField, "reward.percent");
+  expectRewardError(R"({"kind":"percent_off","target":"sku","value":"P1","percent":5,)"
+                    R"("max_groups":1})",
+                    ErrorCode::kUnknownField, "reward.max_groups");
+  expectRewardError(R"({"kind":"bonus_points","target":"sku","value":"P1","points":5,)"
+                    R"("amount":0})",
+                    ErrorCode::kUnknownField, "reward.amount");
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"P1","amount":1,"x":1})",
+                    ErrorCode::kUnknownField, "reward.x");
+  // Types and ranges.
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"P1","amount":"1"})",
+                    ErrorCode::kWrongType, "reward.amount");
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":7,"amount":1})",
+                    ErrorCode::kWrongType, "reward.value");
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"P1","amount":0})",
+                    ErrorCode::kValueOutOfRange, "reward.amount");
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"P1","amount":100000001})",
+                    ErrorCode::kValueOutOfRange, "reward.amount");
+  expectRewardError(R"({"kind":"percent_off","target":"sku","value":"P1","percent":101})",
+                    ErrorCode::kValueOutOfRange, "reward.percent");
+  expectRewardError(R"({"kind":"bonus_points","target":"basket","points":10000001})",
+                    ErrorCode::kValueOutOfRange, "reward.points");
+  expectRewardError(R"({"kind":"buy_x_get_y","target":"basket","buy_quantity":0,)"
+                    R"("get_quantity":1})",
+                    ErrorCode::kValueOutOfRange, "reward.buy_quantity");
+  expectRewardError(R"({"kind":"buy_x_get_y","target":"basket","buy_quantity":1,)"
+                    R"("get_quantity":101})",
+                    ErrorCode::kValueOutOfRange, "reward.get_quantity");
+  expectRewardError(R"({"kind":"buy_x_get_y","target":"basket","buy_quantity":1,)"
+                    R"("get_quantity":1,"max_groups":101})",
+                    ErrorCode::kValueOutOfRange, "reward.max_groups");
+  expectRewardError(R"({"kind":"bonus_points","target":"basket","points":1,"min_quantity":-1})",
+                    ErrorCode::kValueOutOfRange, "reward.min_quantity");
+  expectRewardError(R"({"kind":"bonus_points","target":"basket","points":1,)"
+                    R"("min_spend":100000001})",
+                    ErrorCode::kValueOutOfRange, "reward.min_spend");
+  expectRewardError(R"({"kind":"bonus_points","target":"basket","points":1,"min_spend":1.5})",
+                    ErrorCode::kWrongType, "reward.min_spend");
+  // Value formats come from offers::validate, under the same path.
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"P 1","amount":1})",
+                    ErrorCode::kInvalidValue, "reward.value");
+  expectRewardError(R"({"kind":"amount_off","target":"sku","value":"","amount":1})",
+                    ErrorCode::kInvalidValue, "reward.value");
+  expectRewardError(R"({"kind":"amount_off","target":"category","value":"/","amount":1})",
+                    ErrorCode::kInvalidValue, "reward.value");
+}
+
+TEST_CASE("Codec: offer lists", "[protocol][coupon]") {
+  using loyalty::offers::RewardKind;
+  OfferList list;
+  Offer first;
+  first.campaign = 7;
+  first.name = "Milk week";
+  first.reward.kind = RewardKind::kPercentOff;
+  first.reward.target = loyalty::offers::TargetKind::kCategory;
+  first.reward.value = "dairy/milk";
+  first.reward.percent = 20;
+  first.stores = {"S1", "S042"};
+  Offer second;
+  second.campaign = 8;
+  second.name = "Welcome \xE2\x82\xAC""5";
+  second.reward.kind = RewardKind::kAmountOff;
+  second.reward.amount = Money(500);
+  list.offers = {first, second};
+  const std::string text = encode(list);
+  CHECK(text ==
+        R"({"offers":[{"campaign":7,"name":"Milk week","reward":{"kind":"percent_off",)"
+        R"("target":"category","value":"dairy/milk","percent":20},"stores":["S1","S042"]},)"
+        R"({"campaign":8,"name":"Welcome )"
+        "\xE2\x82\xAC"
+        R"(5","reward":{"kind":"amount_off","target":"basket","amount":500},"stores":[]}]})");
+  auto back = decodeOfferList(text);
+  REQUIRE(back.ok());
+  CHECK(encode(back.value()) == text);
+  REQUIRE(back->offers.size() == 2);
+  CHECK(back->offers[0].reward == first.reward);
+  CHECK(back->offers[1].reward == second.reward);
+  CHECK(back->offers[0].stores == first.stores);
+  CHECK(back->offers[1].stores.empty());
+
+  auto empty = decodeOfferList(R"({"offers":[]})");
+  REQUIRE(empty.ok());
+  CHECK(empty->offers.empty());
+
+  // Lenient around the rewards (unknown offer fields are ignored) ...
+  auto future = decodeOfferList(
+      R"({"offers":[{"campaign":1,"name":"n","reward":{"kind":"bonus_points",)"
+      R"("target":"basket","points":5},"stores":[],"tiers":["gold"]}],"version":2})");
+  REQUIRE(future.ok());
+  CHECK(future->offers[0].reward.points == Points(5));
+  // ... but strict inside them, with the full path.
+  const auto decode = [](std::string_view b) { return decodeOfferList(b); };
+  expectError(decode,
+              R"({"offers":[{"campaign":1,"name":"n","reward":{"kind":"bonus_points",)"
+              R"("target":"basket","points":5,"discount_cap":3},"stores":[]}]})",
+              ErrorCode::kUnknownField, "offers[0].reward.discount_cap");
+  expectError(decode,
+              R"({"offers":[{"campaign":1,"name":"n","reward":{"kind":"bonus_points",)"
+              R"("target":"basket","points":5},"stores":[]},{"campaign":2,"name":"m",)"
+              R"("reward":{"kind":"percent_off","target":"basket","percent":0},"stores":[]}]})",
+              ErrorCode::kValueOutOfRange, "offers[1].reward.percent");
+  expectError(decode,
+              R"({"offers":[{"campaign":1,"name":"n","reward":{"kind":"amount_off",)"
+              R"("target":"sku","value":"P 1","amount":5},"stores":[]}]})",
+              ErrorCode::kInvalidValue, "offers[0].reward.value");
+  expectError(decode,
+              R"({"offers":[{"campaign":1,"name":"n","reward":{"kind":"bonus_points",)"
+              R"("target":"basket","points":5}}]})",
+              ErrorCode::kMissingField, "offers[0].stores");
+  expectError(decode,
+              R"({"offers":[{"campaign":"1","name":"n","reward":{"kind":"bonus_points",)"
+              R"("target":"basket","points":5},"stores":[]}]})",
+              ErrorCode::kWrongType, "offers[0].campaign");
+  expectError(decode,
+              R"({"offers":[{"campaign":1,"name":"n","reward":null,"stores":[]}]})",
+              ErrorCode::kWrongType, "offers[0].reward");
+  expectError(decode, R"({"offers":{}})", ErrorCode::kWrongType, "offers");
+}
+
+TEST_CASE("Codec: the commit fingerprint covers coupons, points and the offline flag",
+          "[protocol][coupon]") {
+  auto base = decodeCommitRequest(kCommit);
+  REQUIRE(base.ok());
+  const uint64_t plain = fingerprint(base.value());
+
+  CommitRequest withCoupon = base.value();
+  withCoupon.coupons = {"LC1A"};
+  CommitRequest otherCoupon = base.value();
+  otherCoupon.coupons = {"LC1B"};
+  CommitRequest twoCoupons = base.value();
+  twoCoupons.coupons = {"LC1A", "LC1B"};
+  CommitRequest swapped = base.value();
+  swapped.coupons = {"LC1B", "LC1A"};
+  CommitRequest points = base.value();
+  points.redeemPoints = Points(100);
+  CommitRequest morePoints = base.value();
+  morePoints.redeemPoints = Points(101);
+  CommitRequest offline = withCoupon;
+  offline.offlineCoupons = true;
+
+  const std::vector<uint64_t> prints = {plain,
+                                        fingerprint(withCoupon),
+                                        fingerprint(otherCoupon),
+                                        fingerprint(twoCoupons),
+                                        fingerprint(swapped),
+                                        fingerprint(points),
+                                        fingerprint(morePoints),
+                                        fingerprint(offline)};
+  for (size_t i = 0; i < prints.size(); ++i) {
+    for (size_t j = i + 1; j < prints.size(); ++j) {
+      INFO(i << " vs " << j);
+      CHECK(prints[i] != prints[j]);
+    }
+  }
+  // Formatting still does not matter: the decoded wire form has the same fingerprint.
+  auto again = decodeCommitRequest(
+      mutated(kCommit, [](Value& v) {
+        set(v, "offline_coupons", Value::boolean(true));
+        set(v, "coupons", Value::array({Value::string("LC1A")}));
+      }));
+  REQUIRE(again.ok());
+  CHECK(fingerprint(again.value()) == fingerprint(offline));
 }

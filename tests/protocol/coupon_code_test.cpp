@@ -21,6 +21,7 @@
 #include "loyalty/protocol/card.h"
 #include "loyalty/protocol/codec.h"
 #include "loyalty/protocol/limits.h"
+#include "support/test_support.h"
 
 #ifndef LOYALTY_DOCS_DIR
 #error "LOYALTY_DOCS_DIR must name the docs directory"
@@ -640,4 +641,129 @@ TEST_CASE("CouponCode: a signed code can be presented in a price request", "[pro
   REQUIRE(decoded.ok());
   REQUIRE(decoded->coupons.size() == 1);
   CHECK(decoded->coupons[0] == code);
+}
+
+// ---- Key files (loadCouponVerifier / loadCouponSigner) ----------------------------------------
+
+namespace {
+
+using loyalty::testing::TempDir;
+using loyalty::testing::writeFile;
+
+// Writes the two files of a key pair as loyalty-keys names them.
+void writeKeyPair(const TempDir& dir, uint16_t keyId, const TestKey& key) {
+  writeFile(dir.file("coupon-key-" + std::to_string(keyId) + ".pem"), key.privatePem);
+  writeFile(dir.file("coupon-key-" + std::to_string(keyId) + ".pub.pem"), key.publicPem);
+}
+
+}  // namespace
+
+TEST_CASE("CouponCode: a key directory with two generated pairs verifies codes of both keys",
+          "[protocol][coupon]") {
+  TempDir dir("loyalty-coupon-keys");
+  writeKeyPair(dir, 1, generatedKey());
+  writeKeyPair(dir, 65535, generatedKey());
+  // Other files are ignored, even ones that look almost like key files.
+  writeFile(dir.file("README.txt"), "not a key");
+  writeFile(dir.file("coupon-key-01.pub.pem"), "not a key either (non-canonical id)");
+  writeFile(dir.file("coupon-key-65536.pub.pem"), "id out of range");
+  writeFile(dir.file("coupon-key-x.pub.pem"), "no id");
+  writeFile(dir.file("coupon-key-2.pub.pem.bak"), "backup");
+
+  auto verifier = loadCouponVerifier(dir.path());
+  REQUIRE(verifier.ok());
+  CHECK(verifier->keyCount() == 2);
+
+  auto signer1 = loadCouponSigner(dir.path(), 1);
+  auto signer2 = loadCouponSigner(dir.path(), 65535);
+  REQUIRE(signer1.ok());
+  REQUIRE(signer2.ok());
+  CHECK(signer1->keyId() == 1);
+  CHECK(signer2->keyId() == 65535);
+
+  const std::string code1 = signSample(*signer1);
+  const std::string code2 = signSample(*signer2);
+  const CouponCheck check1 = verifier->verify(code1, kCard, "2025-01-15");
+  const CouponCheck check2 = verifier->verify(code2, kCard, "2025-01-15");
+  REQUIRE(check1.accepted);
+  REQUIRE(check2.accepted);
+  CHECK(check1.claims->keyId == 1);
+  CHECK(check2.claims->keyId == 65535);
+
+  // A code signed by a key outside the directory is still refused.
+  const std::string foreign = signSample(signerFor(key1(), 1));
+  CHECK(verifier->verify(foreign, kCard, "2025-01-15").reason == kCouponBadSignature);
+}
+
+TEST_CASE("CouponCode: a verifier needs only the public files", "[protocol][coupon]") {
+  TempDir dir("loyalty-coupon-keys");
+  writeFile(dir.file("coupon-key-0.pub.pem"), key1().publicPem);
+  auto verifier = loadCouponVerifier(dir.path());
+  REQUIRE(verifier.ok());
+  CHECK(verifier->keyCount() == 1);
+  CHECK(verifier->verify(signSample(signerFor(key1(), 0)), kCard, "2025-01-15").accepted);
+
+  // No private key file: the signer cannot be loaded.
+  auto signer = loadCouponSigner(dir.path(), 0);
+  REQUIRE_FALSE(signer.ok());
+  CHECK(signer.error().code == ErrorCode::kInvalidValue);
+}
+
+TEST_CASE("CouponCode: a corrupt public key file makes the whole directory an error",
+          "[protocol][coupon]") {
+  TempDir dir("loyalty-coupon-keys");
+  writeKeyPair(dir, 1, key1());
+  writeFile(dir.file("coupon-key-2.pub.pem"),
+            "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAgarbage\n-----END PUBLIC KEY-----\n");
+  auto verifier = loadCouponVerifier(dir.path());
+  REQUIRE_FALSE(verifier.ok());
+  CHECK(verifier.error().code == ErrorCode::kInvalidValue);
+  CHECK(verifier.error().message.find("coupon-key-2.pub.pem") != std::string::npos);
+}
+
+TEST_CASE("CouponCode: a private key in a .pub.pem file is an error", "[protocol][coupon]") {
+  TempDir dir("loyalty-coupon-keys");
+  writeFile(dir.file("coupon-key-3.pub.pem"), key1().privatePem);
+  auto verifier = loadCouponVerifier(dir.path());
+  REQUIRE_FALSE(verifier.ok());
+  CHECK(verifier.error().code == ErrorCode::kInvalidValue);
+}
+
+TEST_CASE("CouponCode: an empty or missing key directory is an error", "[protocol][coupon]") {
+  TempDir dir("loyalty-coupon-keys");
+  auto empty = loadCouponVerifier(dir.path());
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.error().code == ErrorCode::kInvalidValue);
+
+  // Only private keys and unrelated files: still no public key.
+  writeFile(dir.file("coupon-key-1.pem"), key1().privatePem);
+  writeFile(dir.file("notes.txt"), "hello");
+  auto onlyPrivate = loadCouponVerifier(dir.path());
+  REQUIRE_FALSE(onlyPrivate.ok());
+  CHECK(onlyPrivate.error().code == ErrorCode::kInvalidValue);
+
+  auto missing = loadCouponVerifier(dir.file("does-not-exist"));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == ErrorCode::kInvalidValue);
+  auto missingSigner = loadCouponSigner(dir.file("does-not-exist"), 1);
+  REQUIRE_FALSE(missingSigner.ok());
+  CHECK(missingSigner.error().code == ErrorCode::kInvalidValue);
+}
+
+TEST_CASE("CouponCode: loadCouponSigner refuses a corrupt or public-only private key file",
+          "[protocol][coupon]") {
+  TempDir dir("loyalty-coupon-keys");
+  writeFile(dir.file("coupon-key-4.pem"), key1().publicPem);  // a public key in the private file
+  writeFile(dir.file("coupon-key-5.pem"), "garbage");
+  writeKeyPair(dir, 6, key2());
+  for (const uint16_t keyId : {uint16_t{4}, uint16_t{5}, uint16_t{7}}) {
+    auto signer = loadCouponSigner(dir.path(), keyId);
+    REQUIRE_FALSE(signer.ok());
+    CHECK(signer.error().code == ErrorCode::kInvalidValue);
+  }
+  auto good = loadCouponSigner(dir.path(), 6);
+  REQUIRE(good.ok());
+  CouponVerifier verifier;
+  REQUIRE(verifier.addPublicKeyPem(6, key2().publicPem).ok());
+  CHECK(verifier.verify(signSample(*good), kCard, "2025-01-15").accepted);
 }

@@ -103,6 +103,21 @@ Recode recoder(Decode decode) {
   };
 }
 
+// A reward is not a message of its own: decode it from a parsed value, encode it with a writer.
+Result<std::string> recodeReward(std::string_view text) {
+  auto parsed = json::parse(text);
+  if (!parsed.ok()) {
+    return parsed.error();
+  }
+  auto reward = decodeReward(parsed.value(), "");
+  if (!reward.ok()) {
+    return reward.error();
+  }
+  json::Writer w;
+  encodeReward(w, reward.value());
+  return w.take();
+}
+
 const std::map<std::string, Recode>& recoders() {
   static const std::map<std::string, Recode> kRecoders = {
       {"IdentifyRequest", recoder(decodeIdentifyRequest)},
@@ -117,6 +132,10 @@ const std::map<std::string, Recode>& recoders() {
       {"CatalogueImportResponse", recoder(decodeCatalogueImportResponse)},
       {"AgentStatus", recoder(decodeAgentStatus)},
       {"ErrorBody", recoder(decodeErrorBody)},
+      {"VoidRequest", recoder(decodeVoidRequest)},
+      {"VoidResponse", recoder(decodeVoidResponse)},
+      {"OfferList", recoder(decodeOfferList)},
+      {"Reward", recodeReward},
   };
   return kRecoders;
 }
@@ -260,6 +279,7 @@ TEST_CASE("Docs: the limits table matches limits.h", "[protocol]") {
       {"kMaxSkuLength", static_cast<int64_t>(kMaxSkuLength)},
       {"kMaxTextLength", static_cast<int64_t>(kMaxTextLength)},
       {"kMaxCouponCodeLength", static_cast<int64_t>(kMaxCouponCodeLength)},
+      {"kMaxRedeemPoints", kMaxRedeemPoints},
   };
   const auto rows = tableRows(lines(readProtocolDoc()), "Limits");
   std::map<std::string, int64_t> documented;

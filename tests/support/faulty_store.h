@@ -48,11 +48,46 @@ class FaultyStore final : public core::domain::LoyaltyStore {
   base::Result<std::vector<core::domain::LedgerEntry>> ledgerOf(int64_t id) override {
     return inner_.ledgerOf(id);
   }
-  base::Result<std::vector<core::domain::Product>> products() override {
-    return inner_.products();
-  }
+  base::Result<std::vector<core::domain::Product>> products() override { return inner_.products(); }
   base::Result<std::optional<std::string>> habitProfile(int64_t customerId) override {
     return inner_.habitProfile(customerId);
+  }
+
+  base::Result<std::optional<core::domain::Customer>> findCustomerById(int64_t id) override {
+    return inner_.findCustomerById(id);
+  }
+  base::Result<std::vector<core::domain::Sale>> salesSince(int64_t sinceMs, int64_t afterSaleId,
+                                                           size_t limit) override {
+    return inner_.salesSince(sinceMs, afterSaleId, limit);
+  }
+  base::Result<std::optional<std::string>> setting(const std::string& name) override {
+    return inner_.setting(name);
+  }
+  base::Result<std::vector<core::domain::Campaign>> campaigns() override {
+    return inner_.campaigns();
+  }
+  base::Result<std::optional<core::domain::Campaign>> findCampaign(int64_t id) override {
+    return inner_.findCampaign(id);
+  }
+  base::Result<std::vector<core::domain::Coupon>> couponsOf(int64_t customerId) override {
+    return inner_.couponsOf(customerId);
+  }
+  base::Result<std::optional<core::domain::Coupon>> findCoupon(uint64_t serial) override {
+    return inner_.findCoupon(serial);
+  }
+  base::Result<std::vector<core::domain::Redemption>> conflicts(size_t limit) override {
+    return inner_.conflicts(limit);
+  }
+  base::Result<std::vector<core::domain::User>> users() override { return inner_.users(); }
+  base::Result<std::optional<core::domain::User>> findUser(const std::string& name) override {
+    return inner_.findUser(name);
+  }
+  base::Result<std::optional<core::domain::Token>> findToken(const std::string& hash) override {
+    return inner_.findToken(hash);
+  }
+  base::Result<std::vector<core::domain::AuditEntry>> audit(int64_t beforeId,
+                                                            size_t limit) override {
+    return inner_.audit(beforeId, limit);
   }
 
  private:

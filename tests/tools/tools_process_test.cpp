@@ -61,11 +61,21 @@ HttpAnswer problem(ErrorCode code, const std::string& detail) {
   return a;
 }
 
+// The Authorization header of every request a FakeServer got, in order ("" when none).
+struct SeenHeaders {
+  std::mutex mu;
+  std::vector<std::string> authorization;
+};
+
 class RouteHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit RouteHandler(const Route& route) : route_(route) {}
+  RouteHandler(const Route& route, SeenHeaders& seen) : route_(route), seen_(seen) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
+    {
+      std::lock_guard<std::mutex> lock(seen_.mu);
+      seen_.authorization.push_back(request.get("Authorization", ""));
+    }
     std::string body;
     Poco::StreamCopier::copyToString(request.stream(), body);
     const HttpAnswer a = route_(request.getMethod(), request.getURI(), body);
@@ -77,18 +87,20 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
 
  private:
   const Route& route_;
+  SeenHeaders& seen_;
 };
 
 class RouteFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit RouteFactory(const Route& route) : route_(route) {}
+  RouteFactory(const Route& route, SeenHeaders& seen) : route_(route), seen_(seen) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RouteHandler(route_);
+    return new RouteHandler(route_, seen_);
   }
 
  private:
   const Route& route_;
+  SeenHeaders& seen_;
 };
 
 // Serves `route` on 127.0.0.1:<port chosen by the OS> until destroyed. The route runs on the
@@ -98,7 +110,7 @@ class FakeServer {
   explicit FakeServer(Route route)
       : route_(std::move(route)),
         pool_(2, 8),
-        server_(new RouteFactory(route_), pool_,
+        server_(new RouteFactory(route_, seen_), pool_,
                 Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
                 new Poco::Net::HTTPServerParams) {
     server_.start();
@@ -113,9 +125,14 @@ class FakeServer {
   FakeServer& operator=(FakeServer&&) = delete;
 
   std::string address() const { return "127.0.0.1:" + std::to_string(server_.port()); }
+  std::vector<std::string> authorizations() {
+    std::lock_guard<std::mutex> lock(seen_.mu);
+    return seen_.authorization;
+  }
 
  private:
   const Route route_;
+  SeenHeaders seen_;
   Poco::ThreadPool pool_;
   Poco::Net::HTTPServer server_;
 };
@@ -492,8 +509,11 @@ TEST_CASE("loyaltyctl: talks to the core over HTTP", "[tools][integration]") {
   TempDir dir;
   const std::string csv = catalogueCsv({1, 2, 3});
   dir.write("cat.csv", csv);
+  const std::string token(64, 'e');
   const ProcessResult import = runProcess(
-      LOYALTYCTL_EXE, {"--core", core.address(), "catalogue", "import", dir.file("cat.csv")});
+      LOYALTYCTL_EXE, {"--core", core.address(), "catalogue", "import", dir.file("cat.csv")},
+      {{"LOYALTY_TOKEN", token}});
+  INFO(import.err);
   CHECK(import.exit == 0);
   CHECK(import.out == "imported 3 products\n");
   {
@@ -508,6 +528,12 @@ TEST_CASE("loyaltyctl: talks to the core over HTTP", "[tools][integration]") {
 
   const ProcessResult usage = runProcess(LOYALTYCTL_EXE, {"--core", core.address(), "nope"});
   CHECK(usage.exit == 2);
+  const ProcessResult noToken = runProcess(
+      LOYALTYCTL_EXE, {"--core", core.address(), "catalogue", "import", dir.file("cat.csv")});
+  CHECK(noToken.exit == 1);
+  CHECK(noToken.err.rfind("loyaltyctl: unauthorized: ", 0) == 0);
+  // The token goes to the admin endpoint only as a bearer token.
+  CHECK(core.authorizations() == std::vector<std::string>{"", "", "Bearer " + token});
   std::lock_guard<std::mutex> lock(mu);
   CHECK(uris.size() == 3);  // show, unknown, import: nothing for refused or bad usage
 }

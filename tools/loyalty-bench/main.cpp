@@ -19,6 +19,7 @@
 #include "loyalty-bench/servers.h"
 #include "loyalty-bench/workload.h"
 #include "loyalty/agent/client.h"
+#include "loyalty/protocol/json.h"
 
 namespace loyalty::tools {
 namespace {
@@ -48,8 +49,32 @@ std::string utcDate() {
   return buf;
 }
 
+// Logs in to the admin API of a core started here; returns the bearer token.
+base::Result<std::string> adminToken(const Endpoint& core, const std::string& user,
+                                     const std::string& password) {
+  agent::Client client(agent::ClientOptions{core.host, core.port, 60000, {}});
+  protocol::json::Writer w;
+  w.beginObject();
+  w.key("user");
+  w.value(user);
+  w.key("password");
+  w.value(password);
+  w.endObject();
+  auto answer = client.send("POST", "/v1/admin/login", w.str());
+  if (!answer) {
+    return answer.error();
+  }
+  auto parsed = protocol::json::parse(answer->body);
+  const protocol::json::Value* token = parsed ? parsed->find("token") : nullptr;
+  if (answer->status != 200 || token == nullptr || !token->isString()) {
+    return base::makeError(base::ErrorCode::kUnauthorized,
+                           "HTTP " + std::to_string(answer->status) + ": " + answer->body);
+  }
+  return token->asString();
+}
+
 bool reachable(const Endpoint& e, int timeoutMs, std::string& why) {
-  agent::Client client(agent::ClientOptions{e.host, e.port, timeoutMs});
+  agent::Client client(agent::ClientOptions{e.host, e.port, timeoutMs, {}});
   auto answer = client.send("GET", "/v1/health", "");
   if (!answer) {
     why = answer.error().message;
@@ -109,7 +134,12 @@ int run(const std::vector<std::string>& args) {
       return kExitCannotStart;
     }
     core = started.value();
-    agent::Client admin(agent::ClientOptions{core.host, core.port, 60000});
+    auto token = adminToken(core, kBenchAdminUser, servers->adminPassword());
+    if (!token) {
+      std::cerr << "loyalty-bench: admin login failed: " << token.error().message << "\n";
+      return kExitCannotStart;
+    }
+    agent::Client admin(agent::ClientOptions{core.host, core.port, 60000, token.value()});
     auto imported = admin.importCatalogue(catalogueCsv(workload.itemIds()));
     if (!imported) {
       std::cerr << "loyalty-bench: catalogue import failed: " << imported.error().message << "\n";

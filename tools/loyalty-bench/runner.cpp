@@ -30,7 +30,7 @@ void noteError(PhaseResult& r, const std::string& message) {
 void runTill(const PhaseSpec& spec, int till, Clock::time_point start, Clock::time_point end,
              PhaseResult& out) {
   const Endpoint& endpoint = spec.endpoints[static_cast<size_t>(till) % spec.endpoints.size()];
-  const agent::ClientOptions clientOptions{endpoint.host, endpoint.port, spec.timeoutMs};
+  const agent::ClientOptions clientOptions{endpoint.host, endpoint.port, spec.timeoutMs, {}};
   std::unique_ptr<agent::Client> keepAlive;
   if (!spec.newConnectionPerRequest) {
     keepAlive = std::make_unique<agent::Client>(clientOptions);

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -29,6 +31,18 @@ std::string logging(const std::string& logFile) {
          "logging.channels.file.path = " + logFile + "\n"
          "logging.channels.file.formatter.class = PatternFormatter\n"
          "logging.channels.file.formatter.pattern = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t\n";
+}
+
+// 32 hex characters from the OS's random source.
+std::string randomPassword() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(random()));
+    out += buf;
+  }
+  return out;
 }
 
 bool writeText(const std::string& path, const std::string& text) {
@@ -157,6 +171,15 @@ base::Result<Endpoint> SpawnedServers::startCore(int coreThreads) {
   if (coreThreads > 0) {
     text += "loyalty.core.http.threads = " + std::to_string(coreThreads) + "\n";
   }
+  // An HQ admin for the catalogue import, with a random password readable by us alone.
+  adminPassword_ = randomPassword();
+  const std::string passwordFile = dir_ + "/admin.password";
+  if (!writeText(passwordFile, adminPassword_ + "\n") || ::chmod(passwordFile.c_str(), 0600) != 0) {
+    return base::makeError(base::ErrorCode::kInternal, "cannot write " + passwordFile);
+  }
+  text += std::string("loyalty.core.admin.bootstrapUser = ") + kBenchAdminUser + "\n" +
+          "loyalty.core.admin.bootstrapPasswordFile = admin.password\n" +
+          "loyalty.core.admin.passwordIterations = 1000\n";
   if (!writeText(config, text + logging(dir_ + "/core.log"))) {
     return base::makeError(base::ErrorCode::kInternal, "cannot write " + config);
   }

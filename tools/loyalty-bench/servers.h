@@ -1,7 +1,8 @@
 // SpawnedServers: the loyalty-core and pos-agents that loyalty-bench starts for itself when it is
 // not given their addresses. Each runs from the folder of loyalty-bench's own executable, on
 // 127.0.0.1 with a port chosen by the OS (read back from its port file), with its database,
-// configuration and log in a fresh temporary folder that is removed at the end.
+// configuration and log in a fresh temporary folder that is removed at the end. A core started
+// here has one HQ admin, kBenchAdminUser, with a random password (adminPassword()).
 //
 // Errors: kUnavailable when a binary is missing or a daemon does not write its port file within
 // 15 s (the message names the log to read); kInternal for a failed fork or temp folder.
@@ -21,6 +22,9 @@
 
 namespace loyalty::tools {
 
+// The admin user of a core started here (its bootstrap HQ admin, used for the catalogue import).
+inline constexpr const char* kBenchAdminUser = "bench";
+
 class SpawnedServers {
  public:
   ~SpawnedServers();
@@ -36,6 +40,8 @@ class SpawnedServers {
   base::Result<Endpoint> startAgent(const Endpoint& core, int index, int budgetMs);
 
   const std::string& dir() const { return dir_; }
+  // The spawned core's HQ admin (kBenchAdminUser) password, random per run; "" before startCore.
+  const std::string& adminPassword() const { return adminPassword_; }
   size_t processCount() const { return children_.size(); }
 
  private:
@@ -44,6 +50,7 @@ class SpawnedServers {
                                 const std::string& config);
 
   std::string dir_;
+  std::string adminPassword_;
   std::vector<pid_t> children_;
 };
 

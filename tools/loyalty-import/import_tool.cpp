@@ -52,13 +52,15 @@ std::string formatSeconds(double seconds) {
 
 std::string importUsage() {
   return "usage: loyalty-import --core HOST:PORT (--tafeng DIR | --baskets FILE.csv)\n"
-         "                      [--chunk N] [--sku-prefix P] [--timeout-ms MS] [--help]\n"
+         "                      [--chunk N] [--sku-prefix P] [--timeout-ms MS] [--token T]\n"
          "  --core HOST:PORT   the loyalty-core's HTTP address\n"
          "  --tafeng DIR       tafeng_history.json and tafeng_future.json (shared data)\n"
          "  --baskets FILE     CSV: customer_id,basket_key,item_id[,quantity,unit_price_cents]\n"
          "  --chunk N          baskets per request (default 5000; at most 50000 rows each)\n"
          "  --sku-prefix P     sku = P + item_id (default TF; 0..16 of [A-Za-z0-9_-])\n"
          "  --timeout-ms MS    per request (default 120000)\n"
+         "  --token T          admin API token of an HQ admin (default $LOYALTY_TOKEN;\n"
+         "                     'loyaltyctl login' prints one)\n"
          "Exit status: 0 done, 1 bad data or the core failed, 2 bad usage.\n";
 }
 
@@ -103,6 +105,8 @@ base::Result<ImportOptions> parseImportOptions(const std::vector<std::string>& a
         return usage("--timeout-ms: an integer from 1 to 3600000");
       }
       o.timeoutMs = static_cast<int>(n);
+    } else if (arg == "--token") {
+      o.token = value;
     } else {
       return usage("unknown option " + arg);
     }
@@ -229,6 +233,16 @@ std::vector<std::string> chunkCsv(const std::vector<ImportBasket>& baskets, size
 
 int runImport(const std::vector<std::string>& args, const SinkFactory& sinks, std::ostream& out,
               std::ostream& err) {
+  return runImport(
+      args,
+      [&sinks](const Endpoint& core, int timeoutMs, const std::string&) {
+        return sinks(core, timeoutMs);
+      },
+      out, err, nullptr);
+}
+
+int runImport(const std::vector<std::string>& args, const TokenSinkFactory& sinks,
+              std::ostream& out, std::ostream& err, const char* envToken) {
   auto options = parseImportOptions(args);
   if (!options.ok()) {
     err << "loyalty-import: " << options.error().message << "\n" << importUsage();
@@ -259,7 +273,9 @@ int runImport(const std::vector<std::string>& args, const SinkFactory& sinks, st
   std::vector<size_t> perChunk;
   const std::vector<std::string> chunks =
       chunkCsv(*baskets, options->chunkBaskets, kMaxHistoryRowsPerRequest, &perChunk);
-  std::unique_ptr<HistorySink> sink = sinks(options->core, options->timeoutMs);
+  const std::string token =
+      !options->token.empty() ? options->token : std::string(envToken != nullptr ? envToken : "");
+  std::unique_ptr<HistorySink> sink = sinks(options->core, options->timeoutMs, token);
   const auto sendStarted = std::chrono::steady_clock::now();
   size_t done = 0;
   ChunkAnswer total;
@@ -267,8 +283,7 @@ int runImport(const std::vector<std::string>& args, const SinkFactory& sinks, st
     auto answer = sink->send(chunks[c], options->skuPrefix);
     if (!answer.ok()) {
       err << "loyalty-import: chunk " << (c + 1) << " of " << chunks.size() << " (baskets "
-          << (done + 1) << ".." << (done + perChunk[c]) << "): " << answer.error().message
-          << "\n";
+          << (done + 1) << ".." << (done + perChunk[c]) << "): " << answer.error().message << "\n";
       err << "loyalty-import: stopped after " << done << " of " << baskets->size()
           << " baskets; re-running the same command resumes (imported baskets are skipped)\n";
       return 1;

@@ -10,6 +10,9 @@
 // synthetic unit price of common/synthetic_catalogue.h (integer item ids; 0 otherwise).
 // TaFeng baskets are keyed by their 0-based index in the shopper's list.
 //
+// The core's admin API needs a bearer token: --token T, else the LOYALTY_TOKEN environment
+// variable (`loyaltyctl login` prints one; the user must be an HQ admin).
+//
 // Exit status: 0 done; 1 unreadable or invalid data, or the core refused or failed; 2 bad usage.
 // Progress lines go to stderr, the summary to stdout.
 //
@@ -35,11 +38,12 @@ inline constexpr int kDefaultTimeoutMs = 120'000;
 
 struct ImportOptions {
   Endpoint core;
-  std::string tafengDir;    // --tafeng DIR
-  std::string basketsCsv;   // --baskets FILE.csv
+  std::string tafengDir;   // --tafeng DIR
+  std::string basketsCsv;  // --baskets FILE.csv
   size_t chunkBaskets = kDefaultChunkBaskets;
   std::string skuPrefix = "TF";
   int timeoutMs = kDefaultTimeoutMs;
+  std::string token;  // --token: the admin API bearer token ("" = none given)
   bool help = false;
 };
 
@@ -62,7 +66,14 @@ class HistorySink {
 
 using SinkFactory =
     std::function<std::unique_ptr<HistorySink>(const Endpoint& core, int timeoutMs)>;
+// token: the bearer token for POST /v1/admin/history ("" for none).
+using TokenSinkFactory = std::function<std::unique_ptr<HistorySink>(
+    const Endpoint& core, int timeoutMs, const std::string& token)>;
 
+// The token is --token, else envToken (the LOYALTY_TOKEN environment variable, or nullptr).
+int runImport(const std::vector<std::string>& args, const TokenSinkFactory& sinks,
+              std::ostream& out, std::ostream& err, const char* envToken);
+// The same without a token (sinks that need none, e.g. fakes).
 int runImport(const std::vector<std::string>& args, const SinkFactory& sinks, std::ostream& out,
               std::ostream& err);
 

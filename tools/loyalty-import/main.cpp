@@ -1,18 +1,19 @@
 // loyalty-import: the tool's process entry. The work is in import_tool.cpp; this file only
 // connects it to the core over HTTP (Poco) and to the process.
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Timespan.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
-
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Timespan.h>
 
 #include "loyalty-import/import_tool.h"
 
@@ -45,7 +46,8 @@ int64_t jsonInteger(const std::string& body, const std::string& name) {
 
 class HttpSink final : public HistorySink {
  public:
-  HttpSink(const Endpoint& core, int timeoutMs) : session_(core.host, core.port) {
+  HttpSink(const Endpoint& core, int timeoutMs, std::string token)
+      : session_(core.host, core.port), token_(std::move(token)) {
     session_.setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeoutMs) * 1000));
     session_.setKeepAlive(true);
   }
@@ -56,15 +58,24 @@ class HttpSink final : public HistorySink {
                                      "/v1/admin/history?sku_prefix=" + skuPrefix,
                                      Poco::Net::HTTPMessage::HTTP_1_1);
       request.setContentType("text/csv");
+      if (!token_.empty()) {
+        request.set("Authorization", "Bearer " + token_);
+      }
       request.setContentLength(static_cast<std::streamsize>(csv.size()));
       session_.sendRequest(request).write(csv.data(), static_cast<std::streamsize>(csv.size()));
       Poco::Net::HTTPResponse response;
       std::istream& in = session_.receiveResponse(response);
       std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (response.getStatus() == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED) {
+        return base::makeError(base::ErrorCode::kUnauthorized,
+                               "the core wants an admin token (--token or LOYALTY_TOKEN; "
+                               "'loyaltyctl login' prints one): " +
+                                   body);
+      }
       if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-        return base::makeError(base::ErrorCode::kUnavailable,
-                               "the core answered " + std::to_string(response.getStatus()) +
-                                   ": " + body);
+        return base::makeError(
+            base::ErrorCode::kUnavailable,
+            "the core answered " + std::to_string(response.getStatus()) + ": " + body);
       }
       ChunkAnswer answer;
       answer.importedBaskets = jsonInteger(body, "imported_baskets");
@@ -84,6 +95,7 @@ class HttpSink final : public HistorySink {
 
  private:
   Poco::Net::HTTPClientSession session_;
+  const std::string token_;
 };
 
 }  // namespace
@@ -94,10 +106,10 @@ int main(int argc, char** argv) {
   try {
     return loyalty::tools::import::runImport(
         args,
-        [](const loyalty::tools::Endpoint& core, int timeoutMs) {
-          return std::make_unique<loyalty::tools::import::HttpSink>(core, timeoutMs);
+        [](const loyalty::tools::Endpoint& core, int timeoutMs, const std::string& token) {
+          return std::make_unique<loyalty::tools::import::HttpSink>(core, timeoutMs, token);
         },
-        std::cout, std::cerr);
+        std::cout, std::cerr, std::getenv("LOYALTY_TOKEN"));
   } catch (const std::exception& e) {
     std::cerr << "loyalty-import: internal: " << e.what() << "\n";
   } catch (...) {

@@ -32,7 +32,7 @@ constexpr int kExitUsage = 2;
 class ClientTill final : public TillConnection {
  public:
   ClientTill(const Endpoint& endpoint, int timeoutMs)
-      : client_(agent::ClientOptions{endpoint.host, endpoint.port, timeoutMs}) {}
+      : client_(agent::ClientOptions{endpoint.host, endpoint.port, timeoutMs, {}}) {}
 
   base::Result<protocol::IdentifyResponse> identify(
       const protocol::IdentifyRequest& request) override {

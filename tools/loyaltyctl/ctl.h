@@ -1,11 +1,23 @@
 // loyaltyctl's commands, separate from main() so that the tests can drive them with a fake core.
 //
-//   loyaltyctl [--core H:P] [--json] [--timeout-ms N] COMMAND ...
-//     customer show CARD      balance, tier, enrolled date, recent sales and the points ledger
-//     catalogue import FILE   PUT the CSV file to /v1/admin/catalogue
-//     help                    usage
+//   loyaltyctl [--core H:P] [--token T] [--json] [--timeout-ms N] COMMAND ...
+//     login --user U --password-file F     a token for the admin API (prints it; --json: JSON)
+//     customer show CARD                   balance, tier, recent sales and the points ledger
+//     catalogue import FILE                PUT the CSV file to /v1/admin/catalogue
+//     users list | add NAME --role R [--stores S1,S2] --password-file F
+//           | set NAME [--role R] [--stores ...] [--password-file F] [--disable | --enable]
+//     programme show | set FILE | preview FILE --days N
+//     campaigns list | show ID | create FILE | update ID FILE | status ID STATUS
+//           | issue ID --cards FILE | preview FILE --days N
+//     coupons conflicts [--limit N]
+//     points expire
+//     audit [--limit N] [--before ID]
+//     help                                 usage
 // The core address is --core, else the LOYALTY_CORE environment variable, else 127.0.0.1:8440.
-// Options may come before or after the command words.
+// The token is --token, else LOYALTY_TOKEN; every command but login and customer show needs
+// one (refused with "unauthorized" before any request when there is none). Options may come
+// before or after the command words. People get tables (programme show: indented JSON); --json
+// prints the core's JSON answer as it came.
 //
 // Exit status: 0 done; 1 the command failed (printed to `err` as "loyaltyctl: <code>: <detail>",
 // <code> being the wire name of the error, e.g. "unknown_customer"); 2 bad usage (message and a
@@ -23,12 +35,14 @@
 
 #include "common/endpoint.h"
 #include "loyalty/base/result.h"
+#include "loyalty/protocol/json.h"
 #include "loyalty/protocol/messages.h"
 
 namespace loyalty::tools {
 
 inline constexpr const char* kDefaultCore = "127.0.0.1:8440";
 inline constexpr const char* kCoreEnvVar = "LOYALTY_CORE";
+inline constexpr const char* kTokenEnvVar = "LOYALTY_TOKEN";
 
 // What loyaltyctl needs from the core's HTTP API.
 class CoreApi {
@@ -37,17 +51,32 @@ class CoreApi {
   virtual base::Result<protocol::CustomerHistory> history(const std::string& card) = 0;
   virtual base::Result<protocol::CatalogueImportResponse> importCatalogue(
       const std::string& csv) = 0;
+  // One admin API call: the body of a 2xx answer; otherwise the error its problem+json names
+  // (or kUnavailable / kTimeout / kInternal for transport problems and odd answers).
+  virtual base::Result<std::string> call(const std::string& method, const std::string& path,
+                                         const std::string& body) = 0;
 };
 using CoreApiPtr = std::unique_ptr<CoreApi>;
-using CoreApiFactory = std::function<CoreApiPtr(const Endpoint& core, int timeoutMs)>;
+// token: the bearer token to send ("" for none).
+using CoreApiFactory =
+    std::function<CoreApiPtr(const Endpoint& core, int timeoutMs, const std::string& token)>;
 
-// args: the arguments after the program name. envCore: the value of LOYALTY_CORE, or nullptr.
-int runLoyaltyctl(const std::vector<std::string>& args, const char* envCore,
+// The environment variables loyaltyctl reads (nullptr when unset).
+struct CtlEnvironment {
+  const char* core = nullptr;   // LOYALTY_CORE
+  const char* token = nullptr;  // LOYALTY_TOKEN
+};
+
+// args: the arguments after the program name.
+int runLoyaltyctl(const std::vector<std::string>& args, const CtlEnvironment& env,
                   const CoreApiFactory& factory, std::ostream& out, std::ostream& err);
 
 std::string ctlUsage();
 
 // The human-readable form of `customer show`.
 std::string formatCustomerHistory(const std::string& card, const protocol::CustomerHistory& h);
+
+// JSON indented by two spaces per level, one member or item per line (programme show).
+std::string prettyJson(const protocol::json::Value& value);
 
 }  // namespace loyalty::tools

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include <Poco/File.h>
@@ -17,6 +18,8 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include "admin/admin_api.h"
+#include "app/coupon_keys_adapter.h"
 #include "app/settings.h"
 #include "domain/catalogue.h"
 #include "domain/checkout_service.h"
@@ -113,10 +116,23 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
     log.error(settings.error().message);
     return EXIT_CONFIG;
   }
-  auto rule = domain::EarnRule::create(settings->earn);
-  if (!rule.ok()) {
-    log.error("earn rule: " + rule.error().message);
-    return EXIT_CONFIG;
+  std::unique_ptr<CouponKeys> couponKeys;
+  if (!settings->couponKeyDir.empty()) {
+    auto keys = CouponKeys::load(settings->couponKeyDir,
+                                 static_cast<uint16_t>(settings->couponSigningKeyId));
+    if (!keys.ok()) {
+      log.error("coupon keys: " + keys.error().message);
+      return EXIT_CONFIG;
+    }
+    couponKeys = std::move(keys).value();
+  }
+  std::string bootstrapPassword;
+  if (!settings->bootstrapPasswordFile.empty()) {
+    std::ifstream in(settings->bootstrapPasswordFile);
+    if (!in || !std::getline(in, bootstrapPassword)) {
+      log.error("cannot read the bootstrap password file " + settings->bootstrapPasswordFile);
+      return EXIT_CONFIG;
+    }
   }
 
   storage::SqliteOptions storeOptions;
@@ -130,8 +146,41 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
   }
 
   SystemClock clock;
+  // The programme HQ stored last, or on first start one with the configured base rate.
+  domain::Programme initial;
+  initial.earn.base = settings->earn;
+  auto stored = admin::loadStoredProgramme(**store);
+  if (!stored.ok()) {
+    log.error("stored programme: " + stored.error().message);
+    return EXIT_SOFTWARE;
+  }
+  if (stored->has_value()) {
+    initial = std::move(**stored);
+  } else if (auto valid = domain::validate(initial); !valid.ok()) {
+    log.error("earn rule: " + valid.error().message);
+    return EXIT_CONFIG;
+  }
+  domain::ProgrammeHolder programme(std::move(initial));
+  domain::CampaignBook campaigns;
+  if (auto loaded = campaigns.reload(**store); !loaded.ok()) {
+    log.error("cannot load the campaigns: " + loaded.error().message);
+    return EXIT_SOFTWARE;
+  }
+  admin::AdminOptions adminOptions;
+  adminOptions.tokenMinutes = settings->tokenMinutes;
+  adminOptions.passwordIterations = settings->passwordIterations;
+  if (!settings->bootstrapUser.empty()) {
+    auto created = admin::ensureBootstrapUser(**store, settings->bootstrapUser,
+                                              bootstrapPassword, adminOptions, clock.nowMs());
+    if (!created.ok()) {
+      log.error("bootstrap user: " + created.error().message);
+      return EXIT_CONFIG;
+    }
+  }
   domain::Catalogue catalogue;
-  domain::CheckoutService service(**store, catalogue, clock, *rule);
+  domain::CheckoutService service(domain::CheckoutDeps{**store, catalogue, clock, programme,
+                                                       campaigns, couponKeys.get(),
+                                                       couponKeys.get()});
   if (auto loaded = service.loadCatalogue(); !loaded.ok()) {
     log.error("cannot load the catalogue: " + loaded.error().message);
     return EXIT_SOFTWARE;
@@ -139,6 +188,9 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
 
   http::Router router;
   http::addCoreRoutes(router, service);
+  admin::AdminContext adminContext{**store,   service, catalogue,        programme,
+                                   campaigns, couponKeys.get(), clock, adminOptions};
+  admin::addAdminRoutes(router, adminContext);
 
   try {
     Poco::Net::ServerSocket socket;

@@ -31,6 +31,9 @@ const char* const kKnownKeys[] = {
     "http.threads",       "http.queue",         "http.keepAliveTimeoutS",
     "storage.path",       "storage.maxBatch",   "storage.readConnections",
     "earn.pointsPerUnit", "earn.unitMinor",     "earn.excludedCategories",
+    "coupons.keyDir",     "coupons.signingKeyId",
+    "admin.bootstrapUser", "admin.bootstrapPasswordFile", "admin.tokenMinutes",
+    "admin.passwordIterations",
 };
 
 // Collects every leaf key below root ("loyalty.core"), relative to it.
@@ -117,6 +120,23 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
       s.earn.excludedCategories.push_back(t);
     }
   }
+  s.couponKeyDir = resolve(c.getString(p + "coupons.keyDir", ""), baseDir);
+  if (auto st = readInt("coupons.signingKeyId", s.couponSigningKeyId, 0, 65535, v); !st.ok())
+    return st.error();
+  s.couponSigningKeyId = static_cast<int>(v);
+  s.bootstrapUser = c.getString(p + "admin.bootstrapUser", "");
+  s.bootstrapPasswordFile = resolve(c.getString(p + "admin.bootstrapPasswordFile", ""), baseDir);
+  if (s.bootstrapUser.empty() != s.bootstrapPasswordFile.empty()) {
+    return badKey(p + "admin.bootstrapUser",
+                  "admin.bootstrapUser and admin.bootstrapPasswordFile go together");
+  }
+  if (auto st = readInt("admin.tokenMinutes", s.tokenMinutes, 1, 10080, v); !st.ok())
+    return st.error();
+  s.tokenMinutes = v;
+  if (auto st = readInt("admin.passwordIterations", s.passwordIterations, 1000, 10000000, v);
+      !st.ok())
+    return st.error();
+  s.passwordIterations = v;
   return s;
 }
 

@@ -7,7 +7,7 @@
 
 #include <Poco/Util/AbstractConfiguration.h>
 
-#include "domain/earn_rule.h"
+#include "domain/rules/earn_rules.h"
 #include "loyalty/base/result.h"
 
 namespace loyalty::core::app {
@@ -22,7 +22,14 @@ struct Settings {
   std::string databasePath = "loyalty-core.db";
   int storageMaxBatch = 512;
   int storageReadConnections = 4;
-  domain::EarnRuleConfig earn;
+  // The base rate of the programme on first start (before HQ stores one via the admin API).
+  domain::rules::BaseRate earn;
+  std::string couponKeyDir;      // loyalty-keys output; empty: no coupons are issued or accepted
+  int couponSigningKeyId = 1;    // the private key coupon-key-<id>.pem that signs new coupons
+  std::string bootstrapUser;          // the first HQ admin, created when there is no user yet
+  std::string bootstrapPasswordFile;  // its password: the first line of this file
+  int64_t tokenMinutes = 480;
+  int64_t passwordIterations = 100'000;
 };
 
 // Reads the loyalty.core.* keys. Relative paths are resolved against baseDir (the directory

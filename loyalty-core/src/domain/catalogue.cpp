@@ -89,11 +89,17 @@ std::optional<std::string> Catalogue::categoryOf(const std::string& sku) const {
   return it->second.categoryPath;
 }
 
-void Catalogue::markEarning(std::vector<SaleLine>& lines, const EarnRule& rule) const {
+void Catalogue::annotate(std::vector<rules::PricedLine>& lines) const {
   std::shared_lock lock(mutex_);
   for (auto& line : lines) {
     auto it = bySku_.find(line.sku);
-    line.earns = it == bySku_.end() || !rule.excludes(it->second.categoryPath);
+    if (it == bySku_.end()) {
+      line.categoryPath.clear();
+      line.brand.clear();
+    } else {
+      line.categoryPath = it->second.categoryPath;
+      line.brand = it->second.brand;
+    }
   }
 }
 

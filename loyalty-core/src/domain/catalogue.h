@@ -17,8 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "domain/earn_rule.h"
 #include "domain/model.h"
+#include "domain/rules/earn_engine.h"
 #include "loyalty/base/result.h"
 
 namespace loyalty::core::domain {
@@ -38,9 +38,9 @@ class Catalogue {
   std::optional<std::string> skuOfItem(int64_t itemId) const;
   // The product's category path, or nullopt for an unknown sku.
   std::optional<std::string> categoryOf(const std::string& sku) const;
-  // Sets each line's `earns` flag: false when the product's category is excluded by rule.
+  // Fills each line's categoryPath and brand from the catalogue (empty for an unknown sku).
   // One lock for the whole basket (this is on the checkout path).
-  void markEarning(std::vector<SaleLine>& lines, const EarnRule& rule) const;
+  void annotate(std::vector<rules::PricedLine>& lines) const;
   size_t size() const;
 
  private:

@@ -62,11 +62,11 @@ void addCoreRoutes(Router& router, domain::CheckoutService& service) {
     if (!in.ok()) {
       return errorResponse(in.error(), req.requestId);
     }
-    auto out = service.price(toDomain(in->lines));
+    auto out = service.price(toDomain(*in));
     if (!out.ok()) {
       return errorResponse(out.error(), req.requestId);
     }
-    return json(protocol::encode(toWire(*out, in->coupons)));
+    return json(protocol::encode(toWire(*out)));
   });
 
   router.add("POST", "/v1/commit", [&service](const Request& req) {
@@ -81,7 +81,7 @@ void addCoreRoutes(Router& router, domain::CheckoutService& service) {
     if (!out.ok()) {
       return errorResponse(out.error(), req.requestId);
     }
-    return recorded(protocol::encode(toWire(out->sale)), out->replayed);
+    return recorded(protocol::encode(toWire(*out)), out->replayed);
   });
 
   router.add("POST", "/v1/refund", [&service](const Request& req) {
@@ -99,6 +99,27 @@ void addCoreRoutes(Router& router, domain::CheckoutService& service) {
     return recorded(protocol::encode(toWire(out->refund)), out->replayed);
   });
 
+  router.add("POST", "/v1/void", [&service](const Request& req) {
+    if (!isJson(req)) {
+      return unsupportedMediaType(req);
+    }
+    auto in = protocol::decodeVoidRequest(req.body);
+    if (!in.ok()) {
+      return errorResponse(in.error(), req.requestId);
+    }
+    auto out = service.voidTransaction(toDomain(in->key));
+    if (!out.ok()) {
+      return errorResponse(out.error(), req.requestId);
+    }
+    protocol::VoidResponse r;
+    r.released = *out;
+    return json(protocol::encode(r));
+  });
+
+  router.add("GET", "/v1/offers", [&service](const Request&) {
+    return json(protocol::encode(toWire(service.activeCampaigns())));
+  });
+
   router.add("GET", "/v1/customers/{card}/history", [&service](const Request& req) {
     const std::string& card = req.param("card");
     if (!protocol::isValidCard(card)) {
@@ -111,42 +132,6 @@ void addCoreRoutes(Router& router, domain::CheckoutService& service) {
     }
     return json(protocol::encode(toWire(*out)));
   });
-
-  router.add("PUT", "/v1/admin/catalogue", [&service](const Request& req) {
-    if (req.contentType.rfind("text/csv", 0) != 0) {
-      return errorResponse(
-          base::makeError(ErrorCode::kUnsupportedMediaType, "Content-Type must be text/csv"),
-          req.requestId);
-    }
-    auto out = service.importCatalogue(req.body);
-    if (!out.ok()) {
-      return errorResponse(out.error(), req.requestId);
-    }
-    protocol::CatalogueImportResponse r;
-    r.imported = static_cast<int64_t>(*out);
-    return json(protocol::encode(r));
-  }, kMaxCatalogueBytes);
-
-  router.add("POST", "/v1/admin/history", [&service](const Request& req) {
-    if (req.contentType.rfind("text/csv", 0) != 0) {
-      return errorResponse(
-          base::makeError(ErrorCode::kUnsupportedMediaType, "Content-Type must be text/csv"),
-          req.requestId);
-    }
-    const std::string prefix =
-        req.queryParam("sku_prefix").value_or(domain::kDefaultHistorySkuPrefix);
-    auto batch = domain::parseHistoryCsv(req.body, prefix);
-    if (!batch.ok()) {
-      return errorResponse(batch.error(), req.requestId);
-    }
-    auto out = service.importHistory(*batch, [](int64_t number) {
-      return protocol::cardForCustomerNumber(static_cast<uint64_t>(number) + 1);
-    });
-    if (!out.ok()) {
-      return errorResponse(out.error(), req.requestId);
-    }
-    return json(toWire(*out));
-  }, kMaxHistoryBytes);
 
   router.add("GET", "/v1/health", [](const Request&) { return json(R"({"status":"ok"})"); });
 }

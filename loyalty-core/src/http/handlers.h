@@ -10,10 +10,9 @@
 namespace loyalty::core::http {
 
 inline constexpr size_t kHistoryMaxSales = 200;
-inline constexpr size_t kMaxCatalogueBytes = 64 * 1024 * 1024;  // PUT /v1/admin/catalogue
-inline constexpr size_t kMaxHistoryBytes = 64 * 1024 * 1024;    // POST /v1/admin/history
 
-// Registers every core endpoint on router. service must outlive the router.
+// Registers the till endpoints (docs/protocol.md) on router; the admin API is admin/admin_api.h.
+// service must outlive the router.
 void addCoreRoutes(Router& router, domain::CheckoutService& service);
 
 }  // namespace loyalty::core::http

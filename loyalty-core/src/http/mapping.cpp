@@ -31,6 +31,19 @@ domain::CommitCommand toDomain(const protocol::CommitRequest& r) {
   for (const auto& t : r.tenders) {
     c.tenders.push_back(domain::Tender{t.type, t.amount});
   }
+  c.coupons = r.coupons;
+  c.redeemPoints = r.redeemPoints.value_or(base::Points(0));
+  c.offlineCoupons = r.offlineCoupons;
+  return c;
+}
+
+domain::PriceCommand toDomain(const protocol::PriceRequest& r) {
+  domain::PriceCommand c;
+  c.key = toDomain(r.key);
+  c.card = r.card;
+  c.lines = toDomain(r.lines);
+  c.coupons = r.coupons;
+  c.redeemPoints = r.redeemPoints.value_or(base::Points(0));
   return c;
 }
 
@@ -52,32 +65,83 @@ protocol::IdentifyResponse toWire(const domain::IdentifyResult& r) {
   w.newCustomer = r.enrolled;
   w.tier = r.customer.tier;
   w.pointsBalance = r.customer.balance;
-  w.coupons = 0;  // coupon wallets arrive with coupon campaigns
+  w.coupons = r.walletCoupons;
   w.offline = false;
   return w;
 }
 
-protocol::PriceResponse toWire(const domain::PriceResult& r,
-                               const std::vector<std::string>& presentedCoupons) {
+namespace {
+
+protocol::DiscountLine discountToWire(const domain::Discount& d) {
+  protocol::DiscountLine w;
+  w.line = d.line;
+  w.amount = d.amount;
+  w.kind = d.coupon.empty() ? protocol::kDiscountPoints : protocol::kDiscountCoupon;
+  w.description = d.description;
+  w.coupon = d.coupon;
+  return w;
+}
+
+std::string money(base::Money m) {
+  const int64_t v = m.value();
+  const int64_t a = v < 0 ? -v : v;
+  std::string cents = std::to_string(a % 100);
+  return (v < 0 ? "-" : "") + std::to_string(a / 100) + "." + (cents.size() < 2 ? "0" : "") +
+         cents;
+}
+
+}  // namespace
+
+protocol::PriceResponse toWire(const domain::PriceResult& r) {
   protocol::PriceResponse w;
   w.subtotal = r.subtotal;
   w.total = r.total;
   w.pointsPreview = r.pointsPreview;
-  for (const auto& code : presentedCoupons) {
-    w.coupons.push_back(protocol::CouponDecision{code, false, "coupon_unknown"});
+  for (const auto& d : r.discounts) {
+    w.discounts.push_back(discountToWire(d));
+  }
+  for (const auto& v : r.coupons) {
+    protocol::CouponDecision d;
+    d.code = v.code;
+    d.accepted = v.accepted;
+    d.reason = v.reason;
+    d.message = v.message;
+    d.discount = v.discount;
+    d.bonusPoints = v.bonusPoints;
+    w.coupons.push_back(std::move(d));
+  }
+  if (r.pointsRedeemed.value() > 0) {
+    w.pointsRedeemed = r.pointsRedeemed;
   }
   return w;
 }
 
-protocol::CommitResponse toWire(const domain::Sale& sale) {
+protocol::CommitResponse toWire(const domain::CommitResult& r) {
+  const domain::Sale& sale = r.sale;
   protocol::CommitResponse w;
   w.status = protocol::kStatusCommitted;
   w.saleId = sale.id;
   w.total = sale.total;
   w.pointsEarned = sale.pointsEarned;
   w.pointsBalance = sale.balanceAfter;
+  for (const auto& d : r.discounts) {
+    w.discounts.push_back(discountToWire(d));
+    w.receipt.push_back((d.coupon.empty() ? "Paid with " : "Coupon: ") + d.description + " -" +
+                        money(d.amount));
+  }
+  if (sale.pointsRedeemed.value() > 0) {
+    w.pointsRedeemed = sale.pointsRedeemed;
+  }
   w.receipt.push_back("Points earned: " + std::to_string(sale.pointsEarned.value()));
+  if (r.offset.value() > 0) {
+    w.receipt.push_back("Points kept back for an earlier refund: " +
+                        std::to_string(r.offset.value()));
+  }
   w.receipt.push_back("Points balance: " + std::to_string(sale.balanceAfter.value()));
+  for (const auto& c : r.printed) {
+    w.coupons.push_back(protocol::PrintedCoupon{c.code, c.description, c.expires});
+    w.receipt.push_back("Your coupon: " + c.description + " (valid until " + c.expires + ")");
+  }
   return w;
 }
 
@@ -87,9 +151,35 @@ protocol::RefundResponse toWire(const domain::Refund& refund) {
   w.refundId = refund.id;
   w.amountRefunded = refund.amount;
   w.pointsReversed = refund.pointsReversed;
+  if (refund.pointsReturned.value() > 0) {
+    w.pointsReturned = refund.pointsReturned;
+  }
   w.pointsBalance = refund.balanceAfter;
+  w.couponsReturned = refund.couponsReturned;
   w.receipt.push_back("Points reversed: " + std::to_string(refund.pointsReversed.value()));
+  if (refund.pointsReturned.value() > 0) {
+    w.receipt.push_back("Points returned: " + std::to_string(refund.pointsReturned.value()));
+  }
+  if (refund.debtAdded.value() > 0) {
+    w.receipt.push_back("Points owed, taken from future earnings: " +
+                        std::to_string(refund.debtAdded.value()));
+  }
+  if (refund.balanceAfter.value() < 0) {
+    w.receipt.push_back("Your points balance is negative");
+  }
+  if (refund.couponsReturned > 0) {
+    w.receipt.push_back("Coupons returned to your card: " +
+                        std::to_string(refund.couponsReturned));
+  }
   w.receipt.push_back("Points balance: " + std::to_string(refund.balanceAfter.value()));
+  return w;
+}
+
+protocol::OfferList toWire(const std::vector<domain::Campaign>& campaigns) {
+  protocol::OfferList w;
+  for (const auto& c : campaigns) {
+    w.offers.push_back(protocol::Offer{c.id, c.name, c.reward, c.stores});
+  }
   return w;
 }
 

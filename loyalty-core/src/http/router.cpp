@@ -102,6 +102,7 @@ class RoutedHandler final : public Poco::Net::HTTPRequestHandler {
     req.path = q == std::string::npos ? uri : uri.substr(0, q);
     req.query = q == std::string::npos ? std::string() : uri.substr(q + 1);
     req.contentType = in.getContentType();
+    req.authorization = in.get("Authorization", "");
     // The body is read (within the route's limit) even when the answer is an error, so that no
     // unread bytes are left on a keep-alive connection.
     auto route = router_.match(req);

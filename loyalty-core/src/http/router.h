@@ -34,6 +34,7 @@ struct Request {
   std::string body;
   std::string contentType;
   std::string requestId;
+  std::string authorization;  // the Authorization header ("" when none)
   std::vector<std::pair<std::string, std::string>> params;  // from "{name}" segments
 
   const std::string& param(const std::string& name) const;

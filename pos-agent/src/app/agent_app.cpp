@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "app/settings.h"
+#include "loyalty/protocol/coupon_code.h"
 #include "outbox/outbox.h"
 #include "server/agent_server.h"
 #include "server/agent_service.h"
@@ -91,13 +92,26 @@ int AgentApp::main(const std::vector<std::string>& /*args*/) {
     poco_fatal(agentLogger(), "bad configuration: " + settings.error().message);
     return EXIT_CONFIG;
   }
+  base::Result<std::shared_ptr<const protocol::CouponVerifier>> couponKeys =
+      loadCouponKeys(settings->couponKeyDir);
+  if (!couponKeys.ok()) {
+    poco_fatal(agentLogger(), "bad configuration: " + couponKeys.error().message);
+    return EXIT_CONFIG;
+  }
+  if (*couponKeys == nullptr) {
+    poco_warning(agentLogger(),
+                 "no coupon keys (loyalty.agent.coupons.keyDir): coupons are refused offline");
+  } else {
+    poco_information(agentLogger(), "coupon keys: " + std::to_string((*couponKeys)->keyCount()) +
+                                        " from " + settings->couponKeyDir);
+  }
 
   base::Result<OutboxPtr> outbox = Outbox::open(settings->outboxPath);
   if (!outbox.ok()) {
     poco_fatal(agentLogger(), outbox.error().message);
     return EXIT_CANTCREAT;  // as loyalty-core does for its database (docs/operations.md)
   }
-  auto service = std::make_unique<AgentService>(settings->service, **outbox);
+  auto service = std::make_unique<AgentService>(settings->service, **outbox, *couponKeys);
   service->start();
   base::Result<std::unique_ptr<AgentServer>> server =
       AgentServer::start(settings->server, *service);

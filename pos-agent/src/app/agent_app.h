@@ -2,12 +2,13 @@
 //
 // Lifecycle (POCO's ServerApplication pattern): the constructor does nothing; options are parsed
 // (--config=FILE, --help, plus POCO's --daemon/--pidfile/--umask); initialize() loads the
-// configuration and logging; main() reads the Settings, opens the outbox, starts the sender and
-// the HTTP server, writes the port file if configured, and waits for SIGTERM/SIGINT; then it
-// stops accepting, stops the sender and closes the outbox cleanly.
-// Exit codes: EXIT_OK; EXIT_CONFIG for a bad or missing configuration; EXIT_SOFTWARE when the
-// outbox cannot be opened or the address cannot be bound; EXIT_CANTCREAT when the port file
-// cannot be written.
+// configuration and logging; main() reads the Settings and the coupon keys, opens the outbox,
+// starts the sender, the offers refresher and the HTTP server, writes the port file if
+// configured, and waits for SIGTERM/SIGINT; then it stops accepting, stops the sender and the
+// refresher, and closes the outbox cleanly.
+// Exit codes: EXIT_OK; EXIT_CONFIG for a bad or missing configuration (including a
+// coupons.keyDir whose keys cannot be loaded); EXIT_CANTCREAT when the outbox cannot be opened
+// or the port file cannot be written; EXIT_SOFTWARE when the address cannot be bound.
 //
 // Thread safety: used from the main thread only.
 #pragma once

@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <utility>
 #include <vector>
+
+#include "loyalty/protocol/coupon_code.h"
 
 namespace loyalty::agent {
 
@@ -21,12 +24,19 @@ using base::makeError;
 // Every key the agent reads, without the "loyalty.agent." prefix.
 const std::set<std::string>& knownKeys() {
   static const std::set<std::string> keys = {
-      "http.host",         "http.port",
-      "http.portFile",     "http.threads",
-      "core.host",         "core.port",
-      "core.budgetMs",     "core.deliveryTimeoutMs",
-      "outbox.path",       "outbox.retryInitialMs",
+      "http.host",
+      "http.port",
+      "http.portFile",
+      "http.threads",
+      "core.host",
+      "core.port",
+      "core.budgetMs",
+      "core.deliveryTimeoutMs",
+      "outbox.path",
+      "outbox.retryInitialMs",
       "outbox.retryMaxMs",
+      "coupons.keyDir",
+      "offers.refreshSeconds",
   };
   return keys;
 }
@@ -142,10 +152,29 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& con
   s.service.retryMaxMs = static_cast<int>(
       read.integer("outbox.retryMaxMs", 2000, s.service.retryInitialMs, 3'600'000));
 
+  std::string keyDir = read.string("coupons.keyDir", "");
+  s.couponKeyDir = keyDir.empty() ? std::string() : resolvePath(baseDir, keyDir);
+  s.service.offersRefreshSeconds =
+      static_cast<int>(read.integer("offers.refreshSeconds", 60, 5, 3600));
+
   if (!read.error().empty()) {
     return makeError(ErrorCode::kInvalidValue, read.error());
   }
   return s;
+}
+
+base::Result<std::shared_ptr<const protocol::CouponVerifier>> loadCouponKeys(
+    const std::string& keyDir) {
+  if (keyDir.empty()) {
+    return std::shared_ptr<const protocol::CouponVerifier>();
+  }
+  base::Result<protocol::CouponVerifier> verifier = protocol::loadCouponVerifier(keyDir);
+  if (!verifier.ok()) {
+    return makeError(ErrorCode::kInvalidValue,
+                     std::string(kConfigPrefix) + "coupons.keyDir: " + verifier.error().message);
+  }
+  return std::shared_ptr<const protocol::CouponVerifier>(
+      std::make_shared<protocol::CouponVerifier>(std::move(verifier).value()));
 }
 
 base::Status writeFileAtomically(const std::string& path, const std::string& content) {

@@ -1,13 +1,15 @@
 // Settings: the pos-agent's configuration (keys loyalty.agent.*), read once at startup from the
 // layered Poco configuration and validated. The sample pos-agent.properties documents every key.
 //
-// Relative paths (outbox.path, http.portFile) are resolved against baseDir, the directory of the
-// configuration file, so the agent never depends on its working directory (a daemon runs in /).
-// A key under loyalty.agent. that the agent does not know is an error (it is most likely a typo).
+// Relative paths (outbox.path, http.portFile, coupons.keyDir) are resolved against baseDir, the
+// directory of the configuration file, so the agent never depends on its working directory (a
+// daemon runs in /). A key under loyalty.agent. that the agent does not know is an error (it is
+// most likely a typo).
 //
 // Thread safety: readSettings is re-entrant; Settings is a plain value.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "loyalty/base/result.h"
@@ -18,6 +20,10 @@ namespace Poco::Util {
 class AbstractConfiguration;
 }  // namespace Poco::Util
 
+namespace loyalty::protocol {
+class CouponVerifier;
+}  // namespace loyalty::protocol
+
 namespace loyalty::agent {
 
 inline constexpr const char* kConfigPrefix = "loyalty.agent.";
@@ -25,13 +31,21 @@ inline constexpr const char* kConfigPrefix = "loyalty.agent.";
 struct Settings {
   AgentServerOptions server;    // http.host, http.port, http.threads
   std::string portFile;         // http.portFile, absolute; empty when not configured
-  AgentServiceOptions service;  // core.*, outbox.retry*
+  AgentServiceOptions service;  // core.*, outbox.retry*, offers.refreshSeconds
   std::string outboxPath;       // outbox.path, absolute
+  std::string couponKeyDir;     // coupons.keyDir, absolute; empty when not configured
 };
 
 // Errors: kInvalidValue naming the key and what is wrong with it.
 base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& config,
                                     const std::string& baseDir);
+
+// The coupon verifier of coupons.keyDir: every coupon-key-<id>.pub.pem in it
+// (protocol::loadCouponVerifier). An empty keyDir gives nullptr (offline coupons are refused).
+// Errors: kInvalidValue naming loyalty.agent.coupons.keyDir when the directory cannot be read,
+// holds no public key, or a key file is not an Ed25519 public key (a configuration error).
+base::Result<std::shared_ptr<const protocol::CouponVerifier>> loadCouponKeys(
+    const std::string& keyDir);
 
 // Writes content to path atomically (a temporary file beside it, then rename), so that a reader
 // never sees a partly written file.

@@ -115,6 +115,9 @@ class Client::Impl {
     if (!requestId.empty()) {
       request.set("X-Request-Id", requestId);
     }
+    if (!options_.bearerToken.empty()) {
+      request.set("Authorization", "Bearer " + options_.bearerToken);
+    }
     bool hasBody = !(method == Poco::Net::HTTPRequest::HTTP_GET && body.empty());
     if (hasBody) {
       request.setContentType(contentType);

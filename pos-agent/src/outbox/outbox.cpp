@@ -15,7 +15,8 @@ using base::makeError;
 
 constexpr int kBusyTimeoutMs = 5000;
 
-constexpr const char* kCreateSchema = R"sql(
+// Version 1: the queue and its dead letters.
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS outbox (
   id             INTEGER PRIMARY KEY AUTOINCREMENT,
   kind           TEXT    NOT NULL CHECK (kind IN ('commit', 'refund')),
@@ -34,7 +35,26 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   error          TEXT    NOT NULL,
   dead_at_ms     INTEGER NOT NULL
 );
-PRAGMA user_version = 1;
+)sql";
+
+// Version 2: offline coupons. A serial is a uint64 stored as the int64 of the same bits.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS coupon_redemptions (
+  serial         INTEGER PRIMARY KEY,
+  expires        TEXT    NOT NULL,
+  key            TEXT    NOT NULL,
+  recorded_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS priced_offline (
+  key            TEXT    PRIMARY KEY,
+  priced_at_ms   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS offers_cache (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  body           TEXT    NOT NULL,
+  fetched_at_ms  INTEGER NOT NULL
+);
+PRAGMA user_version = 2;
 )sql";
 
 int64_t nowMs() {
@@ -114,7 +134,9 @@ std::string_view outboxKindName(OutboxKind kind) {
 Outbox::Outbox(sqlite3* db) : db_(db) {}
 
 Outbox::~Outbox() {
-  for (sqlite3_stmt* stmt : {insert_, selectOldest_, delete_, bumpAttempts_, copyToDead_}) {
+  for (sqlite3_stmt* stmt :
+       {insert_, selectOldest_, delete_, bumpAttempts_, copyToDead_, insertRedemption_,
+        selectRedemption_, insertMark_, selectMark_, deleteMark_}) {
     sqlite3_finalize(stmt);  // no-op on nullptr
   }
   if (db_ != nullptr && sqlite3_close(db_) != SQLITE_OK) {
@@ -125,6 +147,33 @@ Outbox::~Outbox() {
 base::Error Outbox::storageError(const char* what) const {
   return makeError(ErrorCode::kStorageFailure,
                    std::string("outbox: ") + what + ": " + sqlite3_errmsg(db_));
+}
+
+template <typename Fn>
+base::Status Outbox::inTransaction(Fn&& fn) {
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return storageError("cannot begin a transaction");
+  }
+  base::Status done = fn();
+  if (done.ok() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    done = storageError("cannot commit a transaction");
+  }
+  if (!done.ok()) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  return done;
+}
+
+template <typename Bind>
+base::Status Outbox::execute(sqlite3_stmt* stmt, const char* what, Bind&& bind) {
+  StatementScope scope(stmt);
+  if (!bind(stmt)) {
+    return storageError(what);
+  }
+  if (sqlite3_step(stmt) != SQLITE_DONE) {
+    return storageError(what);
+  }
+  return base::okStatus();
 }
 
 base::Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
@@ -181,9 +230,10 @@ base::Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
     schema = makeError(ErrorCode::kStorageFailure,
                        "outbox: " + path + " has schema version " + std::to_string(version) +
                            ", newer than this agent's " + std::to_string(kSchemaVersion));
-  } else if (version == 0 &&
-             sqlite3_exec(db, kCreateSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
+  } else if (version == 0 && sqlite3_exec(db, kSchemaV1, nullptr, nullptr, nullptr) != SQLITE_OK) {
     schema = outbox->storageError("cannot create the schema");
+  } else if (version < 2 && sqlite3_exec(db, kSchemaV2, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    schema = outbox->storageError("cannot migrate the schema to version 2");
   }
   if (!schema.ok()) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -202,6 +252,11 @@ base::Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
   base::Status counted = outbox->loadCounts();
   if (!counted.ok()) {
     return counted.error();
+  }
+  base::Status cleaned = outbox->housekeeping();
+  if (!cleaned.ok()) {
+    // Only old rows stay longer: not a reason to refuse to start.
+    poco_warning(logger(), cleaned.error().message);
   }
   poco_information(logger(), "outbox " + path + " open: " + std::to_string(outbox->pending()) +
                                  " pending, " + std::to_string(outbox->deadLetterCount()) +
@@ -224,6 +279,13 @@ base::Status Outbox::prepareStatements() {
       {&copyToDead_,
        "INSERT INTO dead_letters (id, kind, key, body, enqueued_at_ms, attempts, error, dead_at_ms)"
        " SELECT id, kind, key, body, enqueued_at_ms, attempts, ?2, ?3 FROM outbox WHERE id = ?1"},
+      {&insertRedemption_,
+       "INSERT OR IGNORE INTO coupon_redemptions (serial, expires, key, recorded_at_ms)"
+       " VALUES (?1, ?2, ?3, ?4)"},
+      {&selectRedemption_, "SELECT key FROM coupon_redemptions WHERE serial = ?1"},
+      {&insertMark_, "INSERT OR IGNORE INTO priced_offline (key, priced_at_ms) VALUES (?1, ?2)"},
+      {&selectMark_, "SELECT 1 FROM priced_offline WHERE key = ?1"},
+      {&deleteMark_, "DELETE FROM priced_offline WHERE key = ?1"},
   };
   for (const Spec& spec : specs) {
     if (sqlite3_prepare_v3(db_, spec.sql, -1, SQLITE_PREPARE_PERSISTENT, spec.stmt, nullptr) !=
@@ -254,19 +316,150 @@ base::Status Outbox::loadCounts() {
 
 base::Result<int64_t> Outbox::enqueue(OutboxKind kind, std::string_view key,
                                       std::string_view body) {
+  return enqueue(kind, key, body, {});
+}
+
+base::Result<int64_t> Outbox::enqueue(OutboxKind kind, std::string_view key, std::string_view body,
+                                      const std::vector<CouponRedemption>& redemptions) {
   std::lock_guard<std::mutex> lock(mutex_);
-  StatementScope scope(insert_);
-  if (bindText(insert_, 1, outboxKindName(kind)) != SQLITE_OK ||
-      bindText(insert_, 2, key) != SQLITE_OK || bindText(insert_, 3, body) != SQLITE_OK ||
-      sqlite3_bind_int64(insert_, 4, nowMs()) != SQLITE_OK) {
-    return storageError("cannot bind an item");
+  int64_t id = 0;
+  base::Status stored = inTransaction([&]() -> base::Status {
+    base::Status inserted = execute(insert_, "cannot store an item", [&](sqlite3_stmt* stmt) {
+      return bindText(stmt, 1, outboxKindName(kind)) == SQLITE_OK &&
+             bindText(stmt, 2, key) == SQLITE_OK && bindText(stmt, 3, body) == SQLITE_OK &&
+             sqlite3_bind_int64(stmt, 4, nowMs()) == SQLITE_OK;
+    });
+    if (!inserted.ok()) {
+      return inserted;
+    }
+    id = sqlite3_last_insert_rowid(db_);
+    return storeRedemptions(key, redemptions);
+  });
+  if (!stored.ok()) {
+    return stored.error();
   }
-  if (sqlite3_step(insert_) != SQLITE_DONE) {
-    return storageError("cannot store an item");
-  }
-  int64_t id = sqlite3_last_insert_rowid(db_);
   pending_.fetch_add(1);
   return id;
+}
+
+base::Status Outbox::storeRedemptions(std::string_view key,
+                                      const std::vector<CouponRedemption>& redemptions) {
+  const int64_t now = nowMs();
+  for (const CouponRedemption& redemption : redemptions) {
+    base::Status stored =
+        execute(insertRedemption_, "cannot record a coupon redemption", [&](sqlite3_stmt* stmt) {
+          return sqlite3_bind_int64(stmt, 1, static_cast<int64_t>(redemption.serial)) ==
+                     SQLITE_OK &&
+                 bindText(stmt, 2, redemption.expires) == SQLITE_OK &&
+                 bindText(stmt, 3, key) == SQLITE_OK &&
+                 sqlite3_bind_int64(stmt, 4, now) == SQLITE_OK;
+        });
+    if (!stored.ok()) {
+      return stored;
+    }
+  }
+  return base::okStatus();
+}
+
+base::Status Outbox::recordRedemptions(std::string_view key,
+                                       const std::vector<CouponRedemption>& redemptions) {
+  if (redemptions.empty()) {
+    return base::okStatus();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  return inTransaction([&] { return storeRedemptions(key, redemptions); });
+}
+
+base::Result<std::optional<std::string>> Outbox::redeemedBy(uint64_t serial) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StatementScope scope(selectRedemption_);
+  sqlite3_bind_int64(selectRedemption_, 1, static_cast<int64_t>(serial));
+  int rc = sqlite3_step(selectRedemption_);
+  if (rc == SQLITE_DONE) {
+    return std::optional<std::string>();
+  }
+  if (rc != SQLITE_ROW) {
+    return storageError("cannot read the redemption log");
+  }
+  return std::optional<std::string>(columnText(selectRedemption_, 0));
+}
+
+base::Status Outbox::markPricedOffline(std::string_view key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return execute(insertMark_, "cannot mark a transaction priced offline", [&](sqlite3_stmt* stmt) {
+    return bindText(stmt, 1, key) == SQLITE_OK && sqlite3_bind_int64(stmt, 2, nowMs()) == SQLITE_OK;
+  });
+}
+
+base::Result<bool> Outbox::isPricedOffline(std::string_view key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StatementScope scope(selectMark_);
+  if (bindText(selectMark_, 1, key) != SQLITE_OK) {
+    return storageError("cannot read a priced-offline mark");
+  }
+  int rc = sqlite3_step(selectMark_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    return storageError("cannot read a priced-offline mark");
+  }
+  return rc == SQLITE_ROW;
+}
+
+base::Status Outbox::clearPricedOffline(std::string_view key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return execute(deleteMark_, "cannot clear a priced-offline mark",
+                 [&](sqlite3_stmt* stmt) { return bindText(stmt, 1, key) == SQLITE_OK; });
+}
+
+base::Status Outbox::saveOffers(std::string_view body) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "INSERT OR REPLACE INTO offers_cache (id, body, fetched_at_ms)"
+                         " VALUES (1, ?1, ?2)",
+                         -1, &stmt, nullptr) != SQLITE_OK) {
+    return storageError("cannot store the offers");
+  }
+  base::Status saved = execute(stmt, "cannot store the offers", [&](sqlite3_stmt* s) {
+    return bindText(s, 1, body) == SQLITE_OK && sqlite3_bind_int64(s, 2, nowMs()) == SQLITE_OK;
+  });
+  sqlite3_finalize(stmt);
+  return saved;
+}
+
+base::Result<std::optional<std::string>> Outbox::savedOffers() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT body FROM offers_cache WHERE id = 1", -1, &stmt, nullptr) !=
+      SQLITE_OK) {
+    return storageError("cannot read the offers");
+  }
+  int rc = sqlite3_step(stmt);
+  std::optional<std::string> body;
+  if (rc == SQLITE_ROW) {
+    body = columnText(stmt, 0);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    base::Error error = storageError("cannot read the offers");
+    sqlite3_finalize(stmt);
+    return error;
+  }
+  sqlite3_finalize(stmt);
+  return body;
+}
+
+base::Status Outbox::housekeeping() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int64_t cutoffMs = nowMs() - int64_t{kMarkRetentionDays} * 24 * 3600 * 1000;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "DELETE FROM priced_offline WHERE priced_at_ms < ?1", -1, &stmt,
+                         nullptr) != SQLITE_OK) {
+    return storageError("cannot clean up priced-offline marks");
+  }
+  base::Status cleaned =
+      execute(stmt, "cannot clean up priced-offline marks",
+              [&](sqlite3_stmt* s) { return sqlite3_bind_int64(s, 1, cutoffMs) == SQLITE_OK; });
+  sqlite3_finalize(stmt);
+  return cleaned;
 }
 
 base::Result<std::optional<OutboxItem>> Outbox::oldest() {

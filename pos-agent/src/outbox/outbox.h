@@ -1,5 +1,13 @@
-// Outbox: the pos-agent's durable queue of commits and refunds that the loyalty-core has not yet
-// accepted (design.md section 3, "Offline").
+// Outbox: the pos-agent's local database: the durable queue of commits and refunds that the
+// loyalty-core has not yet accepted (design.md section 3, "Offline"), and the state an offline
+// till needs to accept signed coupons by itself (docs/operations.md, "Offline coupons"):
+//   - the redemption log: the serial of every coupon this till saw redeemed (queued or committed
+//     commits), so that it refuses a second use while offline;
+//   - the priced-offline marks: transaction keys whose price was answered without the core, so
+//     that their commit (and any replay of it) tells the core that the till granted the coupons
+//     by itself;
+//   - the offers cache: the last good answer of the core's GET /v1/offers, for a restarted agent
+//     that cannot reach the core.
 //
 // Storage is one small SQLite file (sqlite3 C API) in WAL mode with synchronous=FULL: when
 // enqueue() returns, the item survives a crash of the process or of the machine. Items are removed
@@ -12,6 +20,14 @@
 //      returns items in the order they were enqueued.
 //   2. pending() equals the number of rows in table outbox; deadLetterCount() the number of rows
 //      in dead_letters (both cached, updated under the mutex after each successful change).
+//   3. The coupon serials of a queued commit are stored in the same transaction as the commit:
+//      both or neither (a failed enqueue records no coupon).
+//   4. A serial is in the redemption log at most once (its first transaction key is kept).
+// Housekeeping at open(): priced-offline marks older than kMarkRetentionDays are deleted. A mark
+// outlives its commit on purpose: a commit replayed under the same key must carry the same
+// offline_coupons, or the core refuses it as an idempotency conflict (docs/protocol.md). The
+// redemption log is never pruned: it grows by one small row per coupon used at this till, and
+// pruning it by date would trust the machine's clock.
 //
 // Thread safety: all methods are thread-safe (one mutex around the connection); pending() and
 // deadLetterCount() are lock-free reads of the cached counts.
@@ -47,6 +63,12 @@ struct OutboxItem {
   int64_t attempts = 0;      // failed delivery attempts so far
 };
 
+// One coupon redeemed by a commit: its serial and last valid day (YYYY-MM-DD, for an operator).
+struct CouponRedemption {
+  uint64_t serial = 0;
+  std::string expires;
+};
+
 struct DeadLetter {
   OutboxItem item;
   std::string error;  // why the core refused it: HTTP status and its problem+json body
@@ -56,7 +78,11 @@ struct DeadLetter {
 class Outbox {
  public:
   // The current schema version (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 1;
+  // Version 2 added coupon_redemptions, priced_offline and offers_cache; a version 1 file is
+  // migrated at open().
+  static constexpr int kSchemaVersion = 2;
+  // Days a priced-offline mark is kept (longer than any retry of its commit).
+  static constexpr int kMarkRetentionDays = 7;
 
   // Opens (creating if needed) the outbox database at path. A database written by a newer agent
   // (higher user_version) is refused.
@@ -70,6 +96,12 @@ class Outbox {
   // Appends an item; durable (fsync'd) when this returns ok. Returns the new item's id.
   // Errors: kStorageFailure.
   base::Result<int64_t> enqueue(OutboxKind kind, std::string_view key, std::string_view body);
+
+  // As enqueue(), and in the same transaction (all or nothing): adds `redemptions` to the
+  // redemption log under `key` (a serial already there keeps its first key).
+  // Errors: kStorageFailure.
+  base::Result<int64_t> enqueue(OutboxKind kind, std::string_view key, std::string_view body,
+                                const std::vector<CouponRedemption>& redemptions);
 
   // The item with the smallest id, or nullopt when the outbox is empty.
   // Errors: kStorageFailure.
@@ -91,6 +123,31 @@ class Outbox {
   // Errors: kStorageFailure.
   base::Result<std::vector<DeadLetter>> deadLetters();
 
+  // Offline coupons.
+
+  // The coupons of a commit the core accepted: adds `redemptions` to the redemption log under
+  // `key`, in one transaction. Errors: kStorageFailure.
+  base::Status recordRedemptions(std::string_view key,
+                                 const std::vector<CouponRedemption>& redemptions);
+
+  // The transaction key `serial` was redeemed by, or nullopt when it is not in the redemption
+  // log. Errors: kStorageFailure.
+  base::Result<std::optional<std::string>> redeemedBy(uint64_t serial);
+
+  // Marks `key` as priced offline (idempotent; durable when this returns ok).
+  // Errors: kStorageFailure.
+  base::Status markPricedOffline(std::string_view key);
+  // True when `key` is marked priced offline. Errors: kStorageFailure.
+  base::Result<bool> isPricedOffline(std::string_view key);
+  // Deletes the mark of `key` (absent: not an error), e.g. when the till voids the transaction.
+  // Errors: kStorageFailure.
+  base::Status clearPricedOffline(std::string_view key);
+
+  // Replaces the stored offers (the core's GET /v1/offers body). Errors: kStorageFailure.
+  base::Status saveOffers(std::string_view body);
+  // The stored offers body, or nullopt when none was ever saved. Errors: kStorageFailure.
+  base::Result<std::optional<std::string>> savedOffers();
+
   int64_t pending() const { return pending_.load(); }
   int64_t deadLetterCount() const { return deadLetterCount_.load(); }
 
@@ -98,15 +155,30 @@ class Outbox {
   explicit Outbox(sqlite3* db);
   base::Status prepareStatements();
   base::Status loadCounts();
+  base::Status housekeeping();
+  // Runs inside an open transaction: inserts redemptions.
+  base::Status storeRedemptions(std::string_view key,
+                                const std::vector<CouponRedemption>& redemptions);
+  // Runs fn inside BEGIN IMMEDIATE .. COMMIT; rolls back when it fails.
+  template <typename Fn>
+  base::Status inTransaction(Fn&& fn);
+  // Runs one cached statement to completion after bind(stmt) binds it.
+  template <typename Bind>
+  base::Status execute(sqlite3_stmt* stmt, const char* what, Bind&& bind);
   base::Error storageError(const char* what) const;
 
   std::mutex mutex_;
-  sqlite3* db_ = nullptr;                 // guarded by mutex_ (after open())
-  sqlite3_stmt* insert_ = nullptr;        // guarded by mutex_
-  sqlite3_stmt* selectOldest_ = nullptr;  // guarded by mutex_
-  sqlite3_stmt* delete_ = nullptr;        // guarded by mutex_
-  sqlite3_stmt* bumpAttempts_ = nullptr;  // guarded by mutex_
-  sqlite3_stmt* copyToDead_ = nullptr;    // guarded by mutex_
+  sqlite3* db_ = nullptr;                     // guarded by mutex_ (after open())
+  sqlite3_stmt* insert_ = nullptr;            // guarded by mutex_
+  sqlite3_stmt* selectOldest_ = nullptr;      // guarded by mutex_
+  sqlite3_stmt* delete_ = nullptr;            // guarded by mutex_
+  sqlite3_stmt* bumpAttempts_ = nullptr;      // guarded by mutex_
+  sqlite3_stmt* copyToDead_ = nullptr;        // guarded by mutex_
+  sqlite3_stmt* insertRedemption_ = nullptr;  // guarded by mutex_
+  sqlite3_stmt* selectRedemption_ = nullptr;  // guarded by mutex_
+  sqlite3_stmt* insertMark_ = nullptr;        // guarded by mutex_
+  sqlite3_stmt* selectMark_ = nullptr;        // guarded by mutex_
+  sqlite3_stmt* deleteMark_ = nullptr;        // guarded by mutex_
   std::atomic<int64_t> pending_{0};
   std::atomic<int64_t> deadLetterCount_{0};
 };

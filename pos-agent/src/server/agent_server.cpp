@@ -54,6 +54,7 @@ constexpr Route kRoutes[] = {
     {"/v1/price", Method::kPost, &AgentService::price},
     {"/v1/commit", Method::kPost, &AgentService::commit},
     {"/v1/refund", Method::kPost, &AgentService::refund},
+    {"/v1/void", Method::kPost, &AgentService::voidTransaction},
     {"/v1/agent/status", Method::kGet, nullptr},
 };
 

@@ -1,7 +1,7 @@
 // AgentServer: the pos-agent's local HTTP API for the POS (docs/protocol.md), a
 // Poco::Net::HTTPServer whose request handler factory routes (method, path) to thin handlers over
 // an AgentService:
-//   POST /v1/identify, /v1/price, /v1/commit, /v1/refund; GET /v1/agent/status.
+//   POST /v1/identify, /v1/price, /v1/commit, /v1/refund, /v1/void; GET /v1/agent/status.
 // Edge rules: a body over protocol::kMaxBodyBytes gets 413 body_too_large (at most that many bytes
 // plus one are read); an explicit non-JSON Content-Type on a POST gets 415; an unknown path 404
 // not_found; a known path with the wrong method 405 method_not_allowed (with Allow). Errors are

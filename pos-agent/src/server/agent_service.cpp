@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "loyalty/protocol/codec.h"
+#include "loyalty/protocol/coupon_code.h"
 #include "loyalty/protocol/errors.h"
 
 namespace loyalty::agent {
@@ -18,6 +19,7 @@ using base::Money;
 
 Poco::Logger& logger() { return Poco::Logger::get("loyalty.agent"); }
 Poco::Logger& outboxLogger() { return Poco::Logger::get("loyalty.agent.outbox"); }
+Poco::Logger& couponLogger() { return Poco::Logger::get("loyalty.agent.coupons"); }
 
 bool isSuccess(int status) { return status >= 200 && status <= 299; }
 
@@ -28,6 +30,15 @@ bool isFinalRefusal(int status) {
 }
 
 Reply okReply(std::string body) { return Reply{200, kContentTypeJson, std::move(body)}; }
+
+// Field by field: ClientOptions may grow fields (e.g. a token) that the core client leaves empty.
+ClientOptions coreClient(const AgentServiceOptions& options, int timeoutMs) {
+  ClientOptions client;
+  client.host = options.coreHost;
+  client.port = options.corePort;
+  client.timeoutMs = timeoutMs;
+  return client;
+}
 
 // The key that names a till transaction in the outbox and in logs (never a card number).
 std::string keyString(const protocol::TransactionKey& key) {
@@ -54,15 +65,17 @@ protocol::IdentifyResponse offlineIdentify() {
   return response;
 }
 
-protocol::PriceResponse offlinePrice(const protocol::PriceRequest& request) {
-  protocol::PriceResponse response;
-  response.subtotal = basketTotal(request.lines);
-  response.total = response.subtotal;
-  for (const std::string& code : request.coupons) {
-    response.coupons.push_back(protocol::CouponDecision{code, false, kCouponOfflineUnverified});
+// The coupons of a commit the core accepted, for the redemption log. The core verified them, so
+// their claims are read without a signature check; a code that does not decode is skipped.
+std::vector<CouponRedemption> committedRedemptions(const std::vector<std::string>& codes) {
+  std::vector<CouponRedemption> redemptions;
+  for (const std::string& code : codes) {
+    base::Result<protocol::CouponClaims> claims = protocol::decodeCouponClaims(code);
+    if (claims.ok()) {
+      redemptions.push_back(CouponRedemption{claims->serial, claims->expires});
+    }
   }
-  response.offline = true;
-  return response;
+  return redemptions;
 }
 
 }  // namespace
@@ -72,10 +85,21 @@ Reply errorReply(const base::Error& error, const std::string& requestId) {
                protocol::encode(protocol::errorBody(error, requestId))};
 }
 
-AgentService::AgentService(AgentServiceOptions options, Outbox& outbox)
+AgentService::AgentService(AgentServiceOptions options, Outbox& outbox,
+                           std::shared_ptr<const protocol::CouponVerifier> verifier)
     : options_(std::move(options)),
       outbox_(outbox),
-      clients_(ClientOptions{options_.coreHost, options_.corePort, options_.budgetMs}) {}
+      verifier_(std::move(verifier)),
+      clients_(coreClient(options_, options_.budgetMs)),
+      offers_(outbox) {
+  base::Status loaded = offers_.load();
+  if (!loaded.ok()) {
+    poco_warning(couponLogger(), "cannot load the stored offers: " + loaded.error().message);
+  } else if (offers_.size() > 0) {
+    poco_information(couponLogger(),
+                     "offers from the last run: " + std::to_string(offers_.size()) + " campaigns");
+  }
+}
 
 AgentService::~AgentService() { stop(); }
 
@@ -87,8 +111,10 @@ void AgentService::start() {
     std::lock_guard<std::mutex> lock(senderMutex_);
     stopping_ = false;
     wake_ = true;
+    refreshNow_ = false;
   }
   sender_ = std::thread([this] { senderLoop(); });
+  refresher_ = std::thread([this] { refresherLoop(); });
 }
 
 void AgentService::stop() {
@@ -100,7 +126,9 @@ void AgentService::stop() {
     stopping_ = true;
   }
   senderWake_.notify_all();
+  refresherWake_.notify_all();
   sender_.join();
+  refresher_.join();
 }
 
 Reply AgentService::identify(const std::string& body, const std::string& requestId) {
@@ -122,7 +150,14 @@ Reply AgentService::price(const std::string& body, const std::string& requestId)
   if (std::optional<Reply> answer = forward("/v1/price", body, requestId)) {
     return std::move(*answer);
   }
-  return okReply(protocol::encode(offlinePrice(*request)));
+  protocol::PriceResponse response = offlinePrice(*request);
+  // Durable before the till sees the answer: the commit must say the coupons were granted here.
+  std::string key = keyString(request->key);
+  base::Status marked = outbox_.markPricedOffline(key);
+  if (!marked.ok()) {
+    poco_error(couponLogger(), "cannot mark " + key + " priced offline: " + marked.error().message);
+  }
+  return okReply(protocol::encode(response));
 }
 
 Reply AgentService::commit(const std::string& body, const std::string& requestId) {
@@ -130,16 +165,32 @@ Reply AgentService::commit(const std::string& body, const std::string& requestId
   if (!request.ok()) {
     return errorReply(request.error(), requestId);
   }
+  std::string key = keyString(request->key);
+  // The agent, not the POS, says whether the till granted coupons offline. The body goes on
+  // byte for byte unless that changes it.
+  std::string sent = body;
+  bool offline = pricedOffline(key);
+  if (request->offlineCoupons != offline) {
+    request->offlineCoupons = offline;
+    sent = protocol::encode(*request);
+  }
   if (outbox_.pending() == 0) {
-    if (std::optional<Reply> answer = forward("/v1/commit", body, requestId)) {
+    if (std::optional<Reply> answer = forward("/v1/commit", sent, requestId)) {
+      if (isSuccess(answer->status)) {
+        recordCommitted(key, *request);
+      }
       return std::move(*answer);
     }
   }
+  OfflineCouponResult coupons =
+      evaluateCoupons(request->key, request->card, request->lines, request->coupons);
   protocol::CommitResponse queued;
   queued.status = protocol::kStatusQueued;
-  queued.total = basketTotal(request->lines);
+  queued.total = basketTotal(request->lines) - coupons.discountTotal;
   queued.receipt = {kQueuedCommitReceipt};
-  return enqueue(OutboxKind::kCommit, request->key, body, protocol::encode(queued), requestId);
+  queued.discounts = std::move(coupons.discounts);
+  return enqueue(OutboxKind::kCommit, request->key, sent, protocol::encode(queued), requestId,
+                 coupons.authentic);
 }
 
 Reply AgentService::refund(const std::string& body, const std::string& requestId) {
@@ -160,6 +211,28 @@ Reply AgentService::refund(const std::string& body, const std::string& requestId
   return enqueue(OutboxKind::kRefund, request->key, body, protocol::encode(queued), requestId);
 }
 
+Reply AgentService::voidTransaction(const std::string& body, const std::string& requestId) {
+  base::Result<protocol::VoidRequest> request = protocol::decodeVoidRequest(body);
+  if (!request.ok()) {
+    return errorReply(request.error(), requestId);
+  }
+  // The transaction is abandoned: its commit will never come.
+  std::string key = keyString(request->key);
+  base::Status cleared = outbox_.clearPricedOffline(key);
+  if (!cleared.ok()) {
+    poco_warning(couponLogger(),
+                 "cannot clear the mark of " + key + ": " + cleared.error().message);
+  }
+  if (std::optional<Reply> answer = forward("/v1/void", body, requestId)) {
+    return std::move(*answer);
+  }
+  // Offline nothing was reserved (the core reserves coupons, and it did not price this one), so
+  // nothing is released; a reservation the core made earlier times out on its own.
+  protocol::VoidResponse released;
+  released.released = 0;
+  return okReply(protocol::encode(released));
+}
+
 Reply AgentService::status(const std::string& /*requestId*/) const {
   return okReply(protocol::encode(statusSnapshot()));
 }
@@ -174,7 +247,7 @@ protocol::AgentStatus AgentService::statusSnapshot() const {
 }
 
 std::optional<Reply> AgentService::forward(const char* path, const std::string& body,
-                                          const std::string& requestId) {
+                                           const std::string& requestId) {
   base::Result<Client::RawResponse> answer = [&] {
     ClientPool::Lease client = clients_.acquire();
     return client->send("POST", path, body, kContentTypeJson, requestId);
@@ -200,11 +273,63 @@ std::optional<Reply> AgentService::forward(const char* path, const std::string& 
   return Reply{status, std::move(contentType), std::move(answer->body)};
 }
 
+OfflineCouponResult AgentService::evaluateCoupons(const protocol::TransactionKey& key,
+                                                  const std::string& card,
+                                                  const std::vector<protocol::BasketLine>& lines,
+                                                  const std::vector<std::string>& codes) {
+  std::shared_ptr<const OfferMap> offers = offers_.current();
+  OfflineCouponContext context;
+  context.verifier = verifier_.get();
+  context.offers = offers.get();
+  // Redeemed means by another transaction: a commit retried under its own key keeps its coupons.
+  context.isRedeemed = [this, name = keyString(key)](uint64_t serial) -> base::Result<bool> {
+    base::Result<std::optional<std::string>> by = outbox_.redeemedBy(serial);
+    if (!by.ok()) {
+      return by.error();
+    }
+    return by->has_value() && **by != name;
+  };
+  return evaluateOfflineCoupons(key, card, lines, codes, context);
+}
+
+protocol::PriceResponse AgentService::offlinePrice(const protocol::PriceRequest& request) {
+  OfflineCouponResult coupons =
+      evaluateCoupons(request.key, request.card, request.lines, request.coupons);
+  protocol::PriceResponse response;
+  response.subtotal = basketTotal(request.lines);
+  response.discounts = std::move(coupons.discounts);
+  response.total = response.subtotal - coupons.discountTotal;
+  response.coupons = std::move(coupons.decisions);
+  // A points tender needs the balance, which only the core knows: pointsRedeemed stays absent.
+  response.offline = true;
+  return response;
+}
+
+bool AgentService::pricedOffline(const std::string& key) {
+  base::Result<bool> marked = outbox_.isPricedOffline(key);
+  if (!marked.ok()) {
+    // Never what the POS says: without the mark the core checks the coupons itself.
+    poco_error(couponLogger(), "cannot read the mark of " + key + ": " + marked.error().message);
+    return false;
+  }
+  return *marked;
+}
+
+void AgentService::recordCommitted(const std::string& key, const protocol::CommitRequest& request) {
+  base::Status recorded = outbox_.recordRedemptions(key, committedRedemptions(request.coupons));
+  if (!recorded.ok()) {
+    // The sale is committed; only this till's offline check of these coupons is weaker.
+    poco_error(couponLogger(),
+               "cannot record the coupons of " + key + ": " + recorded.error().message);
+  }
+}
+
 Reply AgentService::enqueue(OutboxKind kind, const protocol::TransactionKey& key,
                             std::string_view body, std::string queuedAnswer,
-                            const std::string& requestId) {
+                            const std::string& requestId,
+                            const std::vector<CouponRedemption>& redemptions) {
   std::string name = keyString(key);
-  base::Result<int64_t> id = outbox_.enqueue(kind, name, body);
+  base::Result<int64_t> id = outbox_.enqueue(kind, name, body, redemptions);
   if (!id.ok()) {
     poco_error(outboxLogger(), std::string("cannot queue ") + std::string(outboxKindName(kind)) +
                                    " " + name + ": " + id.error().message);
@@ -224,9 +349,60 @@ void AgentService::noteCoreReachable(bool reachable) {
   if (was != reachable) {
     if (reachable) {
       poco_information(logger(), "core reachable");
+      if (offersStale_.load()) {
+        wakeRefresher();  // the core is back: fetch the offers now rather than at the next tick
+      }
     } else {
       poco_warning(logger(), "core unreachable");
     }
+  }
+}
+
+base::Status AgentService::refreshOffers() {
+  Client client(coreClient(options_, options_.deliveryTimeoutMs));
+  base::Result<Client::RawResponse> answer = client.send("GET", "/v1/offers", "");
+  base::Status refreshed = base::okStatus();
+  if (!answer.ok()) {
+    refreshed = answer.error();
+  } else if (!isSuccess(answer->status)) {
+    refreshed =
+        base::makeError(ErrorCode::kUnavailable, "the core answered GET /v1/offers with HTTP " +
+                                                     std::to_string(answer->status));
+  } else {
+    size_t before = offers_.size();
+    refreshed = offers_.update(answer->body);
+    if (refreshed.ok() && before != offers_.size()) {
+      poco_information(couponLogger(), "offers: " + std::to_string(offers_.size()) + " campaigns");
+    }
+  }
+  bool wasStale = offersStale_.exchange(!refreshed.ok());
+  if (!refreshed.ok() && !wasStale) {
+    poco_warning(couponLogger(), "cannot refresh the offers (keeping " +
+                                     std::to_string(offers_.size()) +
+                                     " campaigns): " + refreshed.error().message);
+  } else if (!refreshed.ok()) {
+    poco_debug(couponLogger(), "cannot refresh the offers: " + refreshed.error().message);
+  }
+  return refreshed;
+}
+
+void AgentService::wakeRefresher() {
+  {
+    std::lock_guard<std::mutex> lock(senderMutex_);
+    refreshNow_ = true;
+  }
+  refresherWake_.notify_all();
+}
+
+void AgentService::refresherLoop() {
+  const auto period = std::chrono::seconds(options_.offersRefreshSeconds);
+  std::unique_lock<std::mutex> lock(senderMutex_);
+  while (!stopping_) {
+    refreshNow_ = false;
+    lock.unlock();
+    (void)refreshOffers();  // logs its failures; the next tick tries again
+    lock.lock();
+    refresherWake_.wait_for(lock, period, [this] { return stopping_ || refreshNow_; });
   }
 }
 
@@ -239,7 +415,7 @@ void AgentService::wakeSender() {
 }
 
 void AgentService::senderLoop() {
-  Client client(ClientOptions{options_.coreHost, options_.corePort, options_.deliveryTimeoutMs});
+  Client client(coreClient(options_, options_.deliveryTimeoutMs));
   int backoffMs = 0;
   std::unique_lock<std::mutex> lock(senderMutex_);
   while (!stopping_) {

@@ -10,30 +10,51 @@
 //     queued ones); a 2xx or 4xx answer is passed on; otherwise the request is stored durably in
 //     the outbox before the POS gets a "queued" answer;
 //   - a background sender delivers the outbox oldest first, retrying with exponential backoff,
-//     and moves items the core refuses with a 4xx to the dead letters.
+//     and moves items the core refuses with a 4xx to the dead letters;
+//   - void is forwarded within the budget and answered {"released": 0} offline; never queued.
+// Offline coupons (docs/operations.md, "Offline coupons"):
+//   - a background refresher fetches GET /v1/offers at start and every offersRefreshSeconds into
+//     the OffersCache (kept in the agent's database for a restart without the core);
+//   - an offline price checks each presented code by itself (server/offline_coupons.h), applies
+//     the accepted ones, and durably marks the transaction key as priced offline;
+//   - a commit's offline_coupons is decided by the agent, whatever the POS sent: true exactly
+//     when its key is marked priced offline (the mark is kept for replays of the commit). A
+//     queued commit stores its authentic coupon serials in the redemption log in the same
+//     transaction as the outbox item and answers the discounts computed offline; a commit the
+//     core accepts records its serials too.
 // Ordering: a request that arrives after an earlier one was answered is delivered after it.
 // Two requests in flight at the same time (not a single till's normal flow) may reach the core in
 // either order.
 //
-// Thread safety: identify/price/commit/refund/status may be called concurrently from any number
-// of threads. start()/stop() are called by the owner, not concurrently with each other.
-// Lifetime: the Outbox must outlive the service; stop() (or the destructor) joins the sender.
+// Thread safety: identify/price/commit/refund/voidTransaction/status/refreshOffers may be called
+// concurrently from any number of threads. start()/stop() are called by the owner, not
+// concurrently with each other.
+// Lifetime: the Outbox must outlive the service; stop() (or the destructor) joins the sender and
+// the refresher.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "loyalty/agent/client.h"
 #include "loyalty/base/result.h"
 #include "loyalty/protocol/messages.h"
 #include "outbox/outbox.h"
 #include "server/client_pool.h"
+#include "server/offers_cache.h"
+#include "server/offline_coupons.h"
+
+namespace loyalty::protocol {
+class CouponVerifier;
+}  // namespace loyalty::protocol
 
 namespace loyalty::agent {
 
@@ -43,8 +64,6 @@ inline constexpr const char* kContentTypeProblem = "application/problem+json";
 // Receipt lines of a queued commit or refund.
 inline constexpr const char* kQueuedCommitReceipt = "Points will be added to your card";
 inline constexpr const char* kQueuedRefundReceipt = "Points will be adjusted on your card";
-// Reason given for each presented coupon when pricing offline.
-inline constexpr const char* kCouponOfflineUnverified = "offline_unverified";
 
 // An HTTP answer for the POS.
 struct Reply {
@@ -59,33 +78,47 @@ Reply errorReply(const base::Error& error, const std::string& requestId);
 struct AgentServiceOptions {
   std::string coreHost = "127.0.0.1";
   uint16_t corePort = 8440;
-  int budgetMs = 300;            // per forwarded POS call, connect/send/receive each
-  int deliveryTimeoutMs = 5000;  // per outbox delivery attempt
-  int retryInitialMs = 50;       // first backoff after a failed delivery
-  int retryMaxMs = 2000;         // backoff doubles up to this
+  int budgetMs = 300;             // per forwarded POS call, connect/send/receive each
+  int deliveryTimeoutMs = 5000;   // per outbox delivery attempt
+  int retryInitialMs = 50;        // first backoff after a failed delivery
+  int retryMaxMs = 2000;          // backoff doubles up to this
+  int offersRefreshSeconds = 60;  // GET /v1/offers at start and then this often
 };
 
 class AgentService {
  public:
-  // Requires: outbox outlives this service.
-  AgentService(AgentServiceOptions options, Outbox& outbox);
+  // Requires: outbox outlives this service. verifier: the coupon public keys; nullptr when none
+  // are configured (every code is then refused offline with coupon_unknown_key). The offers
+  // stored by an earlier run are loaded here, so an offline price can use them at once.
+  AgentService(AgentServiceOptions options, Outbox& outbox,
+               std::shared_ptr<const protocol::CouponVerifier> verifier = nullptr);
   ~AgentService();
   AgentService(const AgentService&) = delete;
   AgentService& operator=(const AgentService&) = delete;
 
-  // Starts the background sender (no-op when running).
+  // Starts the background sender and the offers refresher (no-op when running). Never waits for
+  // the core.
   void start();
-  // Stops and joins the sender (no-op when not running). An attempt in progress is finished
-  // first, so this can take up to deliveryTimeoutMs.
+  // Stops and joins the sender and the refresher (no-op when not running). An attempt in
+  // progress is finished first, so this can take up to deliveryTimeoutMs.
   void stop();
 
   Reply identify(const std::string& body, const std::string& requestId);
   Reply price(const std::string& body, const std::string& requestId);
   Reply commit(const std::string& body, const std::string& requestId);
   Reply refund(const std::string& body, const std::string& requestId);
+  Reply voidTransaction(const std::string& body, const std::string& requestId);
   Reply status(const std::string& requestId) const;
 
   protocol::AgentStatus statusSnapshot() const;
+
+  // Fetches GET /v1/offers once (deliveryTimeoutMs) into the offers cache; what the refresher
+  // does on its schedule. Errors: the transport's (kTimeout, kUnavailable), kUnavailable for a
+  // non-2xx answer, the codec's for a body that is not an OfferList (the cache keeps its list),
+  // kStorageFailure when the list cannot be stored.
+  base::Status refreshOffers();
+  // The campaigns in the offers cache.
+  size_t offerCount() const { return offers_.size(); }
 
  private:
   // The core's answer when it gave a usable one (2xx or 4xx), else nullopt.
@@ -93,16 +126,29 @@ class AgentService {
   std::optional<Reply> forward(const char* path, const std::string& body,
                                const std::string& requestId);
   Reply enqueue(OutboxKind kind, const protocol::TransactionKey& key, std::string_view body,
-                std::string queuedAnswer, const std::string& requestId);
+                std::string queuedAnswer, const std::string& requestId,
+                const std::vector<CouponRedemption>& redemptions = {});
+  OfflineCouponResult evaluateCoupons(const protocol::TransactionKey& key, const std::string& card,
+                                      const std::vector<protocol::BasketLine>& lines,
+                                      const std::vector<std::string>& codes);
+  protocol::PriceResponse offlinePrice(const protocol::PriceRequest& request);
+  // Whether the commit of key tells the core that the till granted coupons offline.
+  bool pricedOffline(const std::string& key);
+  void recordCommitted(const std::string& key, const protocol::CommitRequest& request);
   void noteCoreReachable(bool reachable);
   void wakeSender();
+  void wakeRefresher();
   void senderLoop();
+  void refresherLoop();
   // One delivery attempt of the oldest item. Returns false when the sender should back off.
   bool deliverOldest(Client& client);
 
   const AgentServiceOptions options_;
   Outbox& outbox_;
+  const std::shared_ptr<const protocol::CouponVerifier> verifier_;
   ClientPool clients_;
+  OffersCache offers_;
+  std::atomic<bool> offersStale_{true};  // the last refresh failed (or none has run yet)
 
   std::atomic<int64_t> delivered_{0};
   std::atomic<bool> coreReachable_{false};
@@ -112,6 +158,10 @@ class AgentService {
   bool wake_ = false;      // guarded by senderMutex_
   bool stopping_ = false;  // guarded by senderMutex_
   std::thread sender_;
+
+  std::condition_variable refresherWake_;  // with senderMutex_
+  bool refreshNow_ = false;                // guarded by senderMutex_
+  std::thread refresher_;
 };
 
 }  // namespace loyalty::agent

@@ -4,8 +4,6 @@
 
 using loyalty::base::ErrorCode;
 using loyalty::core::domain::Catalogue;
-using loyalty::core::domain::EarnRule;
-using loyalty::core::domain::EarnRuleConfig;
 using loyalty::core::domain::parseCatalogueCsv;
 using loyalty::core::domain::SaleLine;
 
@@ -56,19 +54,19 @@ TEST_CASE("Catalogue CSV: bad files are refused with the line number", "[domain]
   }
 }
 
-TEST_CASE("Catalogue: marks lines of excluded categories as not earning", "[domain]") {
+TEST_CASE("Catalogue: annotates basket lines with category and brand", "[domain]") {
   Catalogue catalogue;
-  catalogue.upsert({{"BEER", "Beer", "alcohol/beer", ""}, {"MILK", "Milk", "dairy", ""}});
-  auto rule = EarnRule::create(EarnRuleConfig{});
-  REQUIRE(rule.ok());
-  std::vector<SaleLine> lines(3);
+  catalogue.upsert({{"BEER", "Beer", "alcohol/beer", "Brewco"}, {"MILK", "Milk", "dairy", ""}});
+  std::vector<loyalty::core::domain::rules::PricedLine> lines(3);
   lines[0].sku = "BEER";
   lines[1].sku = "MILK";
   lines[2].sku = "UNKNOWN";
-  catalogue.markEarning(lines, *rule);
-  CHECK_FALSE(lines[0].earns);
-  CHECK(lines[1].earns);
-  CHECK(lines[2].earns);
+  lines[2].categoryPath = "stale";
+  catalogue.annotate(lines);
+  CHECK(lines[0].categoryPath == "alcohol/beer");
+  CHECK(lines[0].brand == "Brewco");
+  CHECK(lines[1].categoryPath == "dairy");
+  CHECK(lines[2].categoryPath.empty());
   CHECK(catalogue.size() == 2);
   CHECK(catalogue.categoryOf("MILK") == std::optional<std::string>("dairy"));
   CHECK_FALSE(catalogue.categoryOf("NOPE").has_value());

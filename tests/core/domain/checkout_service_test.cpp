@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "domain/checkout_service.h"
+#include "core/domain/checkout_fixture.h"
 #include "storage/memory/memory_store.h"
 #include "support/faulty_store.h"
 #include "support/manual_clock.h"
@@ -24,14 +25,14 @@ const std::string kOtherCard = "9000000000026";
 
 struct Fixture {
   explicit Fixture(LoyaltyStore* override = nullptr)
-      : service(override != nullptr ? *override : store, catalogue, clock,
-                EarnRule::create(EarnRuleConfig{}).value()) {
+      : service(parts.deps(override != nullptr ? *override : store, clock)) {
     catalogue.upsert({{"BEER", "Beer", "alcohol/beer", ""},
                       {"MILK", "Milk", "dairy/milk", ""},
                       {"BREAD", "Bread", "bakery", ""}});
   }
   InMemoryStore store;
-  Catalogue catalogue;
+  loyalty::testing::CheckoutParts parts;
+  Catalogue& catalogue = parts.catalogue;
   ManualClock clock;
   CheckoutService service;
 
@@ -99,7 +100,11 @@ TEST_CASE("CheckoutService: identify enrols an unknown card once", "[domain]") {
 
 TEST_CASE("CheckoutService: price previews totals and points without storing", "[domain]") {
   Fixture f;
-  auto r = f.service.price({{1, "MILK", 2, Money(149)}, {2, "BEER", 6, Money(120)}});
+  PriceCommand cmd;
+  cmd.key = key("p1");
+  cmd.card = kCard;
+  cmd.lines = {{1, "MILK", 2, Money(149)}, {2, "BEER", 6, Money(120)}};
+  auto r = f.service.price(cmd);
   REQUIRE(r.ok());
   CHECK(r->subtotal == Money(1018));
   CHECK(r->total == Money(1018));
@@ -239,9 +244,9 @@ TEST_CASE("CheckoutService: bad refunds are refused and change nothing", "[domai
 TEST_CASE("CheckoutService: storage failures surface and store nothing", "[domain]") {
   InMemoryStore inner;
   FaultyStore faulty(inner);
-  Catalogue catalogue;
+  loyalty::testing::CheckoutParts parts;
   ManualClock clock;
-  CheckoutService service(faulty, catalogue, clock, EarnRule::create({}).value());
+  CheckoutService service(parts.deps(faulty, clock));
   faulty.failAfterFn = true;
   auto r = service.commit(sale("1", {{1, "MILK", 2, Money(500)}}));
   REQUIRE_FALSE(r.ok());

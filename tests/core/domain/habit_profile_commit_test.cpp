@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/checkout_service.h"
+#include "core/domain/checkout_fixture.h"
 #include "domain/history_import.h"
 #include "domain/item_id.h"
 #include "storage/memory/memory_store.h"
@@ -31,12 +32,12 @@ const std::string kCard = "9000000000018";
 
 struct Fixture {
   explicit Fixture(LoyaltyStore* override = nullptr)
-      : service(override != nullptr ? *override : store, catalogue, clock,
-                EarnRule::create(EarnRuleConfig{}).value()) {
+      : service(parts.deps(override != nullptr ? *override : store, clock)) {
     catalogue.upsert({{"MILK", "Milk", "dairy/milk", ""}, {"BREAD", "Bread", "bakery", ""}});
   }
   InMemoryStore store;
-  Catalogue catalogue;
+  loyalty::testing::CheckoutParts parts;
+  Catalogue& catalogue = parts.catalogue;
   ManualClock clock;
   CheckoutService service;
 
@@ -403,9 +404,9 @@ TEST_CASE("Bench: profile share of a commit on SQLite", "[.bench]") {
   auto opened = loyalty::core::storage::SqliteStore::open(options);
   REQUIRE(opened.ok());
   auto& store = **opened;
-  Catalogue catalogue;
+  loyalty::testing::CheckoutParts parts;
   ManualClock clock;
-  CheckoutService service(store, catalogue, clock, EarnRule::create(EarnRuleConfig{}).value());
+  CheckoutService service(parts.deps(store, clock));
   const int kCustomers = 500;
   const int kBaskets = 20;
   uint64_t state = 7;

@@ -1,10 +1,13 @@
 // Helpers shared by the storage tests: the store backends the contract suite runs on (each
 // SqliteBackend in its own temporary directory, removed afterwards) and small record builders.
-// TempDir and waitUntil come from tests/support.
+// TempDir and waitUntil come from tests/support. inWrite runs one writer call in its own write;
+// RawDb opens a database file beside the store, to inspect or tamper with it.
 //
 // Thread safety: the helpers that use Catch2 assertions (openSqlite, enrol, storeSale, readSale)
 // run on the test's thread only.
 #pragma once
+
+#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -23,6 +26,53 @@ namespace loyalty::core::storage::testing {
 
 using ::loyalty::testing::TempDir;
 using ::loyalty::testing::waitUntil;
+
+// A raw connection to inspect or tamper with a database file from outside the store.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            nullptr) == SQLITE_OK);
+  }
+  ~RawDb() { sqlite3_close_v2(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  void exec(const std::string& sql) {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+    INFO(sql << ": " << (message != nullptr ? message : ""));
+    sqlite3_free(message);
+    REQUIRE(rc == SQLITE_OK);
+  }
+
+  // The first column of the first row of sql, as text.
+  std::string text(const std::string& sql) {
+    std::vector<std::string> values = column(sql, 0);
+    return values.empty() ? std::string() : values.front();
+  }
+
+  int64_t integer(const std::string& sql) { return std::stoll(text(sql)); }
+
+  // Column col of every row of sql, as text (NULL as "").
+  std::vector<std::string> column(const std::string& sql, int col) {
+    sqlite3_stmt* stmt = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+    std::vector<std::string> values;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* value = sqlite3_column_text(stmt, col);
+      values.emplace_back(value != nullptr ? reinterpret_cast<const char*>(value) : "");
+    }
+    sqlite3_finalize(stmt);
+    return values;
+  }
+
+  sqlite3* handle() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
 
 inline SqliteOptions sqliteOptions(const std::string& path) {
   SqliteOptions options;
@@ -130,6 +180,23 @@ inline std::optional<domain::Sale> readSale(domain::LoyaltyStore& store,
   });
   REQUIRE(status.ok());
   return sale;
+}
+
+// Runs f(writer) in its own write and returns f's result: the write stores what f wrote when f
+// succeeds, nothing when it fails. When the write itself fails, its error.
+template <typename F>
+auto inWrite(domain::LoyaltyStore& store, F&& f) {
+  using R = decltype(f(std::declval<domain::StoreWriter&>()));  // a Result<T> or Status
+  std::optional<R> out;
+  base::Status status = store.write([&](domain::StoreWriter& writer) -> base::Status {
+    out.emplace(f(writer));
+    return out->ok() ? base::okStatus() : base::Status(out->error());
+  });
+  if (!status.ok() || !out) {
+    return R(status.ok() ? base::makeError(base::ErrorCode::kInternal, "fn did not run")
+                         : status.error());
+  }
+  return std::move(*out);
 }
 
 }  // namespace loyalty::core::storage::testing

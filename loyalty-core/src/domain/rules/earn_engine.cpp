@@ -40,7 +40,10 @@ int64_t lineAmount(const PricedLine& l) {
   if (l.quantity <= 0 || l.unitPrice.value() < 0) {
     return 0;
   }
-  const Int128 amount = Int128(l.quantity) * l.unitPrice.value();
+  Int128 amount = Int128(l.quantity) * l.unitPrice.value();
+  if (l.discount.value() > 0) {
+    amount = amount > l.discount.value() ? amount - l.discount.value() : 0;
+  }
   return amount > kMaxLineAmount ? kMaxLineAmount : static_cast<int64_t>(amount);
 }
 

@@ -2,8 +2,8 @@
 // breakdown by rule. docs/offers.md is the user-facing statement of the same algorithm.
 //
 // Stacking order and rounding (exact integer arithmetic, no floating point):
-//   1. Each line's amount is quantity x unitPrice. A line whose category is excluded earns
-//      nothing at all: no base points, no multiplier, no product bonus (exclusions are often
+//   1. Each line's amount is quantity x unitPrice minus its discount (coupons, points tender).
+//      A line whose category is excluded earns nothing at all: no base points, no multiplier, no product bonus (exclusions are often
 //      legal obligations, so no offer can override them). The others make the eligible spend.
 //   2. Line multiplier: among the multipliers active on the context's date whose scope matches
 //      the line (sku, brand, category prefix, store, tier, all), the one with the largest percent
@@ -58,6 +58,7 @@ struct PricedLine {
   std::string categoryPath;  // segments separated by '/'; empty when unknown (never excluded)
   int64_t quantity = 0;
   Money unitPrice;
+  Money discount;  // taken off the line by coupons or a points tender; earns nothing
 };
 
 struct EarnContext {
@@ -77,7 +78,7 @@ struct RuleContribution {
 struct LinePoints {
   int64_t line = 0;
   bool excluded = false;
-  Money eligible;                               // quantity x unitPrice (capped), 0 when excluded
+  Money eligible;  // quantity x unitPrice - discount (capped, >= 0), 0 when excluded
   int64_t percent = 100;                        // the line multiplier applied (step 2)
   std::vector<std::string> appliedMultipliers;  // the winning multiplier's id; empty when none
   // Exact points of the line before the tier and before rounding (step 3):

@@ -6,9 +6,11 @@
 // Steps are never edited once released: a schema change is a new step at the end.
 //
 // Invariants of the schema (checked by SQLite itself, STRICT tables):
-//   - customers.balance is an integer >= 0; sale_lines.refunded_quantity is in [0, quantity];
+//   - customers.debt is >= 0 (the balance may be negative since step 3, "allow_negative");
+//   - sale_lines.refunded_quantity is in [0, quantity];
 //   - one sale per (store, terminal, business_date, txn), likewise one refund;
-//   - every ledger row names an existing customer, and its sale or refund if any.
+//   - every ledger row names an existing customer, and its sale or refund if any; coupons,
+//     redemptions and tokens name existing records likewise (foreign keys).
 // Amounts are INTEGER minor units or points; fingerprints are the uint64 bit pattern as int64.
 //
 // Thread safety: the functions are stateless; migrateSqliteSchema() uses only the connection it
@@ -27,6 +29,12 @@ int sqliteSchemaVersion();
 // Brings the database to sqliteSchemaVersion(). Errors (kStorageFailure): the database has a
 // newer user_version than this build knows, or a step failed (that step left no trace).
 // Requires: db is a read-write connection with no open transaction.
+// Foreign keys are off while the steps run and checked before each step commits; the
+// connection's foreign_keys setting is restored afterwards.
 base::Status migrateSqliteSchema(sqlite3* db);
+
+// Brings the database to version target (<= sqliteSchemaVersion()), not beyond: tests use it to
+// build a database of an earlier release. Does nothing when the database is at target or later.
+base::Status migrateSqliteSchemaTo(sqlite3* db, int target);
 
 }  // namespace loyalty::core::storage

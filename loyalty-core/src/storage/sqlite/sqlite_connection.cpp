@@ -81,6 +81,13 @@ std::string Statement::text(int column) const {
   return std::string(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
 }
 
+std::optional<std::string> Statement::optionalText(int column) const {
+  if (isNull(column)) {
+    return std::nullopt;
+  }
+  return text(column);
+}
+
 int64_t Statement::changes() const { return sqlite3_changes64(db_); }
 
 int64_t Statement::lastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
@@ -91,6 +98,16 @@ int Statement::bindValue(int index, int64_t value) {
 
 int Statement::bindValue(int index, const std::string& value) {
   return sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int Statement::bindValue(int index, std::string_view value) {
+  // data() of an empty view may be null, which SQLite would bind as NULL: bind "" instead.
+  const char* data = value.empty() ? "" : value.data();
+  return sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int Statement::bindValue(int index, const std::optional<std::string>& value) {
+  return value ? bindValue(index, *value) : bindValue(index, std::nullopt);
 }
 
 int Statement::bindValue(int index, Blob value) {

@@ -45,9 +45,10 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   // Binds args to placeholders ?1, ?2, ... in order. Supported: int64_t, int, bool,
-  // std::string, Blob, std::nullopt (NULL) and std::optional<int64_t>. Strings and blobs are
-  // bound without a copy:
-  // they must outlive the last step().
+  // std::string, std::string_view, Blob, std::nullopt (NULL), std::optional<int64_t> and
+  // std::optional<std::string>. Strings and blobs are bound without a copy: they must outlive
+  // the last step() (never bind a temporary). A const char* is refused at compile time (it
+  // would otherwise convert to bool).
   template <typename... Args>
   base::Status bind(std::string_view what, const Args&... args) {
     return bindFrom(1, what, args...);
@@ -76,6 +77,7 @@ class Statement {
   bool isNull(int column) const;
   std::optional<int64_t> optionalInt64(int column) const;
   std::string text(int column) const;
+  std::optional<std::string> optionalText(int column) const;
   std::string blob(int column) const;
 
   // Rows changed by the last run() on this connection, and the rowid it inserted.
@@ -87,6 +89,9 @@ class Statement {
   int bindValue(int index, int value) { return bindValue(index, static_cast<int64_t>(value)); }
   int bindValue(int index, bool value) { return bindValue(index, static_cast<int64_t>(value)); }
   int bindValue(int index, const std::string& value);
+  int bindValue(int index, std::string_view value);
+  int bindValue(int index, const char* value) = delete;
+  int bindValue(int index, const std::optional<std::string>& value);
   int bindValue(int index, Blob value);
   int bindValue(int index, std::nullopt_t);
   int bindValue(int index, const std::optional<int64_t>& value);

@@ -6,8 +6,11 @@
 #include <functional>
 #include <limits>
 #include <system_error>
+#include <type_traits>
+#include <unordered_map>
 #include <utility>
 
+#include "storage/name_list.h"
 #include "storage/sqlite/schema.h"
 #include "storage/sqlite/sqlite_connection.h"
 
@@ -16,18 +19,26 @@ namespace loyalty::core::storage {
 using base::ErrorCode;
 using base::Result;
 using base::Status;
+using domain::AuditEntry;
+using domain::Campaign;
+using domain::CampaignStatus;
+using domain::Coupon;
+using domain::CouponState;
 using domain::Customer;
 using domain::LedgerEntry;
 using domain::LedgerKind;
 using domain::Money;
 using domain::Points;
 using domain::Product;
+using domain::Redemption;
 using domain::Refund;
 using domain::RefundedLine;
 using domain::Sale;
 using domain::SaleLine;
 using domain::Tender;
+using domain::Token;
 using domain::TxnKey;
+using domain::User;
 
 namespace {
 
@@ -47,6 +58,9 @@ enum Sql : size_t {
   kFindCustomer,
   kFindCustomerById,
   kInsertCustomer,
+  kUpdateCustomer,
+  kRollingSpend,
+  kPositiveBalances,
   kFindSale,
   kLinesOfSale,
   kTendersOfSale,
@@ -65,19 +79,75 @@ enum Sql : size_t {
   kSalesOf,
   kLinesOfSalesOf,
   kTendersOfSalesOf,
+  kSalesSince,
+  kLinesOfSaleRange,
+  kTendersOfSaleRange,
   kLedgerOf,
   kProducts,
   kFindHabitProfile,
   kSaveHabitProfile,
+  kFindSetting,
+  kSaveSetting,
+  kInsertCampaign,
+  kUpdateCampaign,
+  kFindCampaign,
+  kCampaigns,
+  kInsertCoupon,
+  kUpdateCoupon,
+  kFindCoupon,
+  kCouponsOf,
+  kCouponsReservedBy,
+  kCouponsIssuedBySale,
+  kCountIssued,
+  kInsertRedemption,
+  kMarkRedemptionReturned,
+  kRedemptionsOfSale,
+  kCountRedemptions,
+  kConflicts,
+  kInsertUser,
+  kUpdateUser,
+  kFindUser,
+  kUsers,
+  kCountUsers,
+  kInsertToken,
+  kFindToken,
+  kAppendAudit,
+  kAudit,
 };
 
+#define LOYALTY_CUSTOMER_COLUMNS "id, card, tier, balance, enrolled_at_ms, debt"
 #define LOYALTY_SALE_COLUMNS                                                                  \
   "id, store, terminal, business_date, txn, fingerprint, customer_id, total, points_earned, " \
-  "balance_after, created_at_ms"
-#define LOYALTY_LINE_COLUMNS "line, sku, quantity, unit_price, earns, refunded_quantity"
+  "balance_after, created_at_ms, tier, discount_total, points_redeemed, coupon_bonus"
+#define LOYALTY_LINE_COLUMNS                                                               \
+  "line, sku, quantity, unit_price, earns, refunded_quantity, discount, points_tendered, " \
+  "points_tender_value"
 #define LOYALTY_KEY_MATCHES "store = ?1 AND terminal = ?2 AND business_date = ?3 AND txn = ?4"
-#define LOYALTY_LINE_ROW "(?, ?, ?, ?, ?, ?, ?)"
+#define LOYALTY_LINE_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define LOYALTY_SALES_OF "SELECT id FROM sales WHERE customer_id = ?1 ORDER BY id DESC LIMIT ?2"
+#define LOYALTY_LEDGER_COLUMNS \
+  "id, customer_id, kind, points, sale_id, refund_id, created_at_ms, note"
+// Every column of campaigns but id, in the order campaignFields() passes the values.
+#define LOYALTY_CAMPAIGN_FIELDS                                                               \
+  "name, owner_store, status, from_date, to_date, reward_kind, reward_target, reward_value, " \
+  "reward_amount, reward_percent, reward_points, reward_buy_quantity, reward_get_quantity, "  \
+  "reward_max_groups, reward_min_quantity, reward_min_spend, tiers, stores, validity_days, "  \
+  "budget_count, budget_cost, cap_per_visit, cap_per_period, cap_period_days, issuance, "     \
+  "trigger_target, trigger_value, trigger_min_quantity, trigger_min_spend, control_percent, " \
+  "issued_count, redeemed_cost, redeemed_count, updated_at_ms"
+#define LOYALTY_CAMPAIGN_VALUES                                                             \
+  "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " \
+  "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35"
+#define LOYALTY_COUPON_COLUMNS                                                                \
+  "serial, campaign_id, customer_id, code, expires, state, issued_at_ms, issued_by_sale_id, " \
+  "reserved_store, reserved_terminal, reserved_business_date, reserved_txn, "                 \
+  "reserved_until_ms, redeemed_by_sale_id"
+#define LOYALTY_REDEMPTION_COLUMNS                                                   \
+  "id, serial, campaign_id, customer_id, sale_id, discount, bonus_points, offline, " \
+  "conflict, created_at_ms, returned_by_refund_id"
+#define LOYALTY_USER_COLUMNS "name, role, stores, password_hash, created_at_ms, disabled"
+#define LOYALTY_AUDIT_COLUMNS \
+  "id, at_ms, user_name, action, target, outcome, before_json, after_json"
 
 const char* sqlText(Sql sql) {
   switch (sql) {
@@ -102,12 +172,20 @@ const char* sqlText(Sql sql) {
     case kOpRollbackTo:
       return "ROLLBACK TO op";
     case kFindCustomer:
-      return "SELECT id, card, tier, balance, enrolled_at_ms FROM customers WHERE card = ?1";
+      return "SELECT " LOYALTY_CUSTOMER_COLUMNS " FROM customers WHERE card = ?1";
     case kFindCustomerById:
-      return "SELECT id, card, tier, balance, enrolled_at_ms FROM customers WHERE id = ?1";
+      return "SELECT " LOYALTY_CUSTOMER_COLUMNS " FROM customers WHERE id = ?1";
     case kInsertCustomer:
-      return "INSERT INTO customers(card, tier, balance, enrolled_at_ms) "
-             "VALUES (?1, 'base', 0, ?2)";
+      return "INSERT INTO customers(card, tier, balance, enrolled_at_ms, debt) "
+             "VALUES (?1, 'base', 0, ?2, 0)";
+    case kUpdateCustomer:
+      return "UPDATE customers SET tier = ?2, debt = ?3 WHERE id = ?1";
+    case kRollingSpend:  // both sums read covering indexes (schema step 3)
+      return "SELECT (SELECT coalesce(sum(total), 0) FROM sales WHERE customer_id = ?1 AND "
+             "created_at_ms >= ?2), (SELECT coalesce(sum(amount), 0) FROM refunds WHERE "
+             "customer_id = ?1 AND created_at_ms >= ?2)";
+    case kPositiveBalances:
+      return "SELECT id FROM customers WHERE id > ?1 AND balance > 0 ORDER BY id LIMIT ?2";
     case kFindSale:
       return "SELECT " LOYALTY_SALE_COLUMNS " FROM sales WHERE " LOYALTY_KEY_MATCHES;
     case kLinesOfSale:
@@ -116,27 +194,29 @@ const char* sqlText(Sql sql) {
       return "SELECT type, amount FROM sale_tenders WHERE sale_id = ?1 ORDER BY seq";
     case kFindRefund:
       return "SELECT id, fingerprint, sale_id, customer_id, amount, points_reversed, "
-             "balance_after, created_at_ms FROM refunds WHERE " LOYALTY_KEY_MATCHES;
+             "balance_after, created_at_ms, points_returned, debt_added, coupons_returned "
+             "FROM refunds WHERE " LOYALTY_KEY_MATCHES;
     case kLinesOfRefund:
       return "SELECT line, quantity FROM refund_lines WHERE refund_id = ?1 ORDER BY seq";
     case kInsertSale:
       return "INSERT INTO sales(store, terminal, business_date, txn, fingerprint, customer_id, "
-             "total, points_earned, balance_after, created_at_ms) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+             "total, points_earned, balance_after, created_at_ms, tier, discount_total, "
+             "points_redeemed, coupon_bonus) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
     case kInsertSaleLine:
-      return "INSERT INTO sale_lines(sale_id, line, sku, quantity, unit_price, earns, "
-             "refunded_quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+      return "INSERT INTO sale_lines(sale_id, " LOYALTY_LINE_COLUMNS
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
     case kInsertSaleLines:  // kLinesPerInsert rows
-      return "INSERT INTO sale_lines(sale_id, line, sku, quantity, unit_price, earns, "
-             "refunded_quantity) VALUES " LOYALTY_LINE_ROW ", " LOYALTY_LINE_ROW
+      return "INSERT INTO sale_lines(sale_id, " LOYALTY_LINE_COLUMNS ") VALUES " LOYALTY_LINE_ROW
              ", " LOYALTY_LINE_ROW ", " LOYALTY_LINE_ROW ", " LOYALTY_LINE_ROW ", " LOYALTY_LINE_ROW
-             ", " LOYALTY_LINE_ROW ", " LOYALTY_LINE_ROW;
+             ", " LOYALTY_LINE_ROW ", " LOYALTY_LINE_ROW ", " LOYALTY_LINE_ROW;
     case kInsertTender:
       return "INSERT INTO sale_tenders(sale_id, seq, type, amount) VALUES (?1, ?2, ?3, ?4)";
     case kInsertRefund:
       return "INSERT INTO refunds(store, terminal, business_date, txn, fingerprint, sale_id, "
-             "customer_id, amount, points_reversed, balance_after, created_at_ms) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+             "customer_id, amount, points_reversed, balance_after, created_at_ms, "
+             "points_returned, debt_added, coupons_returned) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
     case kInsertRefundLine:
       return "INSERT INTO refund_lines(refund_id, seq, line, quantity) VALUES (?1, ?2, ?3, ?4)";
     case kAddRefunded:
@@ -145,8 +225,8 @@ const char* sqlText(Sql sql) {
     case kAddToBalance:
       return "UPDATE customers SET balance = balance + ?2 WHERE id = ?1 RETURNING balance";
     case kInsertLedger:
-      return "INSERT INTO ledger(customer_id, kind, points, sale_id, refund_id, created_at_ms) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+      return "INSERT INTO ledger(customer_id, kind, points, sale_id, refund_id, created_at_ms, "
+             "note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     case kUpsertProduct:
       return "INSERT INTO products(sku, name, category_path, brand) VALUES (?1, ?2, ?3, ?4) "
              "ON CONFLICT(sku) DO UPDATE SET name = excluded.name, "
@@ -160,9 +240,17 @@ const char* sqlText(Sql sql) {
     case kTendersOfSalesOf:
       return "SELECT sale_id, type, amount FROM sale_tenders WHERE sale_id IN (" LOYALTY_SALES_OF
              ") ORDER BY sale_id, seq";
+    case kSalesSince:
+      return "SELECT " LOYALTY_SALE_COLUMNS
+             " FROM sales WHERE id > ?2 AND created_at_ms >= ?1 ORDER BY id LIMIT ?3";
+    case kLinesOfSaleRange:
+      return "SELECT sale_id, " LOYALTY_LINE_COLUMNS
+             " FROM sale_lines WHERE sale_id BETWEEN ?1 AND ?2 ORDER BY sale_id, line";
+    case kTendersOfSaleRange:
+      return "SELECT sale_id, type, amount FROM sale_tenders WHERE sale_id BETWEEN ?1 AND ?2 "
+             "ORDER BY sale_id, seq";
     case kLedgerOf:
-      return "SELECT id, customer_id, kind, points, sale_id, refund_id, created_at_ms "
-             "FROM ledger WHERE customer_id = ?1 ORDER BY id";
+      return "SELECT " LOYALTY_LEDGER_COLUMNS " FROM ledger WHERE customer_id = ?1 ORDER BY id";
     case kProducts:
       return "SELECT sku, name, category_path, brand FROM products ORDER BY sku";
     case kFindHabitProfile:
@@ -171,20 +259,100 @@ const char* sqlText(Sql sql) {
       return "INSERT INTO habit_profiles(customer_id, profile, updated_at_ms) VALUES (?1, ?2, ?3) "
              "ON CONFLICT(customer_id) DO UPDATE SET profile = excluded.profile, "
              "updated_at_ms = excluded.updated_at_ms";
+    case kFindSetting:
+      return "SELECT value FROM settings WHERE name = ?1";
+    case kSaveSetting:
+      return "INSERT INTO settings(name, value, updated_at_ms) VALUES (?1, ?2, ?3) "
+             "ON CONFLICT(name) DO UPDATE SET value = excluded.value, "
+             "updated_at_ms = excluded.updated_at_ms";
+    case kInsertCampaign:  // ?1 is the id: NULL, so SQLite assigns it
+      return "INSERT INTO campaigns(id, " LOYALTY_CAMPAIGN_FIELDS
+             ") VALUES (?1, " LOYALTY_CAMPAIGN_VALUES ")";
+    case kUpdateCampaign:
+      return "UPDATE campaigns SET (" LOYALTY_CAMPAIGN_FIELDS ") = (" LOYALTY_CAMPAIGN_VALUES
+             ") WHERE id = ?1";
+    case kFindCampaign:
+      return "SELECT id, " LOYALTY_CAMPAIGN_FIELDS " FROM campaigns WHERE id = ?1";
+    case kCampaigns:
+      return "SELECT id, " LOYALTY_CAMPAIGN_FIELDS " FROM campaigns ORDER BY id";
+    case kInsertCoupon:  // ?1 is the serial: NULL, so SQLite assigns it
+      return "INSERT INTO coupons(" LOYALTY_COUPON_COLUMNS
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    case kUpdateCoupon:
+      return "UPDATE coupons SET code = ?4, state = ?6, reserved_store = ?9, "
+             "reserved_terminal = ?10, reserved_business_date = ?11, reserved_txn = ?12, "
+             "reserved_until_ms = ?13, redeemed_by_sale_id = ?14 WHERE serial = ?1";
+    case kFindCoupon:
+      return "SELECT " LOYALTY_COUPON_COLUMNS " FROM coupons WHERE serial = ?1";
+    case kCouponsOf:
+      return "SELECT " LOYALTY_COUPON_COLUMNS
+             " FROM coupons WHERE customer_id = ?1 ORDER BY serial";
+    case kCouponsReservedBy:
+      return "SELECT " LOYALTY_COUPON_COLUMNS
+             " FROM coupons WHERE reserved_store = ?1 AND reserved_terminal = ?2 AND "
+             "reserved_business_date = ?3 AND reserved_txn = ?4 ORDER BY serial";
+    case kCouponsIssuedBySale:
+      return "SELECT " LOYALTY_COUPON_COLUMNS
+             " FROM coupons WHERE issued_by_sale_id = ?1 ORDER BY serial";
+    case kCountIssued:
+      return "SELECT count(*) FROM coupons WHERE customer_id = ?1 AND campaign_id = ?2 AND "
+             "issued_at_ms >= ?3";
+    case kInsertRedemption:  // ?1 is the id: NULL, so SQLite assigns it
+      return "INSERT INTO redemptions(" LOYALTY_REDEMPTION_COLUMNS
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    case kMarkRedemptionReturned:
+      return "UPDATE redemptions SET returned_by_refund_id = ?2 WHERE id = ?1";
+    case kRedemptionsOfSale:
+      return "SELECT " LOYALTY_REDEMPTION_COLUMNS
+             " FROM redemptions WHERE sale_id = ?1 ORDER BY id";
+    case kCountRedemptions:
+      return "SELECT count(*) FROM redemptions WHERE customer_id = ?1 AND campaign_id = ?2 AND "
+             "created_at_ms >= ?3 AND returned_by_refund_id IS NULL";
+    case kConflicts:  // reads the partial index redemptions_with_conflict
+      return "SELECT " LOYALTY_REDEMPTION_COLUMNS
+             " FROM redemptions WHERE conflict <> '' ORDER BY id DESC LIMIT ?1";
+    case kInsertUser:
+      return "INSERT INTO users(" LOYALTY_USER_COLUMNS
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO NOTHING";
+    case kUpdateUser:
+      return "UPDATE users SET role = ?2, stores = ?3, password_hash = ?4, created_at_ms = ?5, "
+             "disabled = ?6 WHERE name = ?1";
+    case kFindUser:
+      return "SELECT " LOYALTY_USER_COLUMNS " FROM users WHERE name = ?1";
+    case kUsers:
+      return "SELECT " LOYALTY_USER_COLUMNS " FROM users ORDER BY name";
+    case kCountUsers:
+      return "SELECT count(*) FROM users";
+    case kInsertToken:
+      return "INSERT INTO tokens(hash, user_name, expires_at_ms) VALUES (?1, ?2, ?3)";
+    case kFindToken:
+      return "SELECT hash, user_name, expires_at_ms FROM tokens WHERE hash = ?1";
+    case kAppendAudit:  // ?1 is the id: NULL, so SQLite assigns it
+      return "INSERT INTO audit(" LOYALTY_AUDIT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    case kAudit:
+      return "SELECT " LOYALTY_AUDIT_COLUMNS " FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
   }
   return "";  // unreachable: every enumerator is handled above
 }
 
+#undef LOYALTY_CUSTOMER_COLUMNS
 #undef LOYALTY_SALE_COLUMNS
 #undef LOYALTY_LINE_COLUMNS
 #undef LOYALTY_KEY_MATCHES
 #undef LOYALTY_SALES_OF
 #undef LOYALTY_LINE_ROW
+#undef LOYALTY_LEDGER_COLUMNS
+#undef LOYALTY_CAMPAIGN_FIELDS
+#undef LOYALTY_CAMPAIGN_VALUES
+#undef LOYALTY_COUPON_COLUMNS
+#undef LOYALTY_REDEMPTION_COLUMNS
+#undef LOYALTY_USER_COLUMNS
+#undef LOYALTY_AUDIT_COLUMNS
 
 // Rows per execution of kInsertSaleLines. Inserting lines 8 at a time instead of one by one
 // cut the writer's instructions per sale of 30 lines by about a sixth.
 constexpr size_t kLinesPerInsert = 8;
-constexpr int kColumnsPerLine = 7;
+constexpr int kColumnsPerLine = 10;
 
 Result<Statement> prepare(SqliteConnection& conn, Sql sql) {
   return conn.statement(sql, sqlText(sql));
@@ -196,6 +364,144 @@ Status runSql(SqliteConnection& conn, Sql sql, std::string_view what) {
     return stmt.error();
   }
   return stmt->run(what);
+}
+
+// ---- Statement helpers. Arguments are bound to ?1, ?2, ...; they live until the helper
+// returns (even temporaries: they end with the caller's full expression), so binding them
+// without a copy is safe. ----
+
+// Runs sql, which returns no row; returns the number of rows it changed.
+template <typename... Args>
+Result<int64_t> execute(SqliteConnection& conn, Sql sql, std::string_view what,
+                        const Args&... args) {
+  Result<Statement> stmt = prepare(conn, sql);
+  if (!stmt.ok()) {
+    return stmt.error();
+  }
+  Status s = stmt->bind(what, args...);
+  if (s.ok()) {
+    s = stmt->run(what);
+  }
+  if (!s.ok()) {
+    return s.error();
+  }
+  return stmt->changes();
+}
+
+// Runs an INSERT; returns the rowid it assigned.
+template <typename... Args>
+Result<int64_t> insertRow(SqliteConnection& conn, Sql sql, std::string_view what,
+                          const Args&... args) {
+  Result<Statement> stmt = prepare(conn, sql);
+  if (!stmt.ok()) {
+    return stmt.error();
+  }
+  Status s = stmt->bind(what, args...);
+  if (s.ok()) {
+    s = stmt->run(what);
+  }
+  if (!s.ok()) {
+    return s.error();
+  }
+  return stmt->lastInsertRowid();
+}
+
+// read(row) returns a T, or a Result<T> when the row may hold a value it cannot decode.
+template <typename T, typename Read>
+Status readInto(std::vector<T>& out, const Statement& row, Read& read) {
+  if constexpr (std::is_same_v<std::invoke_result_t<Read&, const Statement&>, Result<T>>) {
+    Result<T> value = read(row);
+    if (!value.ok()) {
+      return value.error();
+    }
+    out.push_back(std::move(value).value());
+  } else {
+    out.push_back(read(row));
+  }
+  return base::okStatus();
+}
+
+// Every row of sql, in the order the query gives them.
+template <typename T, typename Read, typename... Args>
+Result<std::vector<T>> queryAll(SqliteConnection& conn, Sql sql, std::string_view what, Read read,
+                                const Args&... args) {
+  Result<Statement> stmt = prepare(conn, sql);
+  if (!stmt.ok()) {
+    return stmt.error();
+  }
+  if (Status s = stmt->bind(what, args...); !s.ok()) {
+    return s.error();
+  }
+  std::vector<T> rows;
+  for (;;) {
+    Result<bool> row = stmt->step(what);
+    if (!row.ok()) {
+      return row.error();
+    }
+    if (!*row) {
+      return rows;
+    }
+    if (Status s = readInto(rows, *stmt, read); !s.ok()) {
+      return s.error();
+    }
+  }
+}
+
+// The first row of sql, or nullopt.
+template <typename T, typename Read, typename... Args>
+Result<std::optional<T>> queryOne(SqliteConnection& conn, Sql sql, std::string_view what, Read read,
+                                  const Args&... args) {
+  Result<Statement> stmt = prepare(conn, sql);
+  if (!stmt.ok()) {
+    return stmt.error();
+  }
+  if (Status s = stmt->bind(what, args...); !s.ok()) {
+    return s.error();
+  }
+  Result<bool> row = stmt->step(what);
+  if (!row.ok()) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<T>();
+  }
+  std::vector<T> one;
+  if (Status s = readInto(one, *stmt, read); !s.ok()) {
+    return s.error();
+  }
+  return std::optional<T>(std::move(one.front()));
+}
+
+// The integer in the first column of the single row of sql (e.g. a count).
+template <typename... Args>
+Result<int64_t> queryInt(SqliteConnection& conn, Sql sql, std::string_view what,
+                         const Args&... args) {
+  Result<std::optional<int64_t>> value = queryOne<int64_t>(
+      conn, sql, what, [](const Statement& row) { return row.int64(0); }, args...);
+  if (!value.ok()) {
+    return value.error();
+  }
+  return value->value_or(0);
+}
+
+// A LIMIT as SQLite takes it (a size_t above INT64_MAX means "no limit").
+int64_t sqlLimit(size_t limit) {
+  const auto maxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  return static_cast<int64_t>(std::min(limit, maxLimit));
+}
+
+// Runs read (a function of the connection returning a Result) inside one read transaction, so
+// that its several queries see one snapshot.
+template <typename Read>
+auto inReadTransaction(SqliteConnection& conn, Read read) -> decltype(read()) {
+  if (Status s = runSql(conn, kBeginRead, "begin read"); !s.ok()) {
+    return s.error();
+  }
+  auto result = read();
+  if (Status s = runSql(conn, kRollback, "end read"); !s.ok() && !conn.autocommit()) {
+    (void)conn.exec("ROLLBACK", "end read");
+  }
+  return result;
 }
 
 // ---- Value mappings (storage-private: the numbers are part of the file format) ----
@@ -210,6 +516,10 @@ int64_t kindToInt(LedgerKind kind) {
       return 2;
     case LedgerKind::kExpiry:
       return 3;
+    case LedgerKind::kRedeem:
+      return 4;
+    case LedgerKind::kOffset:
+      return 5;
   }
   return -1;  // rejected by the table's CHECK
 }
@@ -224,9 +534,25 @@ std::optional<LedgerKind> kindFromInt(int64_t value) {
       return LedgerKind::kAdjustment;
     case 3:
       return LedgerKind::kExpiry;
+    case 4:
+      return LedgerKind::kRedeem;
+    case 5:
+      return LedgerKind::kOffset;
     default:
       return std::nullopt;
   }
+}
+
+constexpr CouponState kCouponStates[] = {CouponState::kIssued, CouponState::kRedeemed,
+                                         CouponState::kVoid};
+
+std::optional<CouponState> parseCouponState(const std::string& name) {
+  for (CouponState state : kCouponStates) {
+    if (name == domain::couponStateName(state)) {
+      return state;
+    }
+  }
+  return std::nullopt;
 }
 
 // A customer id of 0 means "no customer" and is stored as NULL.
@@ -237,6 +563,13 @@ std::optional<int64_t> customerOrNull(int64_t customerId) {
 int64_t fingerprintToInt(uint64_t fingerprint) { return static_cast<int64_t>(fingerprint); }
 uint64_t fingerprintFromInt(int64_t value) { return static_cast<uint64_t>(value); }
 
+// Serials are assigned by SQLite from 1 up, so every stored one fits an int64.
+constexpr uint64_t kMaxSerial = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
+base::Error corrupt(std::string_view what, const std::string& detail) {
+  return base::makeError(ErrorCode::kStorageFailure, std::string(what) + ": " + detail);
+}
+
 // ---- Row readers (column lists as in sqlText) ----
 
 Customer customerFromRow(const Statement& row) {
@@ -246,6 +579,7 @@ Customer customerFromRow(const Statement& row) {
   customer.tier = row.text(2);
   customer.balance = Points(row.int64(3));
   customer.enrolledAtMs = row.int64(4);
+  customer.debt = Points(row.int64(5));
   return customer;
 }
 
@@ -259,6 +593,10 @@ Sale saleFromRow(const Statement& row) {
   sale.pointsEarned = Points(row.int64(8));
   sale.balanceAfter = Points(row.int64(9));
   sale.createdAtMs = row.int64(10);
+  sale.tier = row.text(11);
+  sale.discountTotal = Money(row.int64(12));
+  sale.pointsRedeemed = Points(row.int64(13));
+  sale.couponBonus = Points(row.int64(14));
   return sale;
 }
 
@@ -270,51 +608,334 @@ SaleLine lineFromRow(const Statement& row, int first) {
   line.unitPrice = Money(row.int64(first + 3));
   line.earns = row.int64(first + 4) != 0;
   line.refundedQuantity = row.int64(first + 5);
+  line.discount = Money(row.int64(first + 6));
+  line.pointsTendered = Points(row.int64(first + 7));
+  line.pointsTenderValue = Money(row.int64(first + 8));
   return line;
 }
 
-// The customer found by sql (kFindCustomer or kFindCustomerById) with value bound to ?1.
-template <typename Value>
-Result<std::optional<Customer>> queryCustomer(SqliteConnection& conn, Sql sql, const Value& value) {
-  constexpr std::string_view kWhat = "find customer";
-  Result<Statement> stmt = prepare(conn, sql);
-  if (!stmt.ok()) {
-    return stmt.error();
+Result<LedgerEntry> ledgerEntryFromRow(const Statement& row) {
+  std::optional<LedgerKind> kind = kindFromInt(row.int64(2));
+  if (!kind) {
+    return corrupt("ledger", "entry " + std::to_string(row.int64(0)) + " has an unknown kind");
   }
-  if (Status bound = stmt->bind(kWhat, value); !bound.ok()) {
-    return bound.error();
+  LedgerEntry entry;
+  entry.id = row.int64(0);
+  entry.customerId = row.int64(1);
+  entry.kind = *kind;
+  entry.points = Points(row.int64(3));
+  entry.saleId = row.optionalInt64(4);
+  entry.refundId = row.optionalInt64(5);
+  entry.createdAtMs = row.int64(6);
+  entry.note = row.text(7);
+  return entry;
+}
+
+// Columns: id, then LOYALTY_CAMPAIGN_FIELDS.
+Result<Campaign> campaignFromRow(const Statement& row) {
+  Campaign c;
+  c.id = row.int64(0);
+  const std::string what = "campaign " + std::to_string(c.id);
+  c.name = row.text(1);
+  c.ownerStore = row.text(2);
+  std::optional<CampaignStatus> status = domain::parseCampaignStatus(row.text(3));
+  c.from = row.optionalText(4);
+  c.to = row.optionalText(5);
+  std::optional<offers::RewardKind> rewardKind = offers::parseRewardKind(row.text(6));
+  std::optional<offers::TargetKind> rewardTarget = offers::parseTargetKind(row.text(7));
+  c.reward.value = row.text(8);
+  c.reward.amount = Money(row.int64(9));
+  c.reward.percent = row.int64(10);
+  c.reward.points = Points(row.int64(11));
+  c.reward.buyQuantity = row.int64(12);
+  c.reward.getQuantity = row.int64(13);
+  c.reward.maxGroups = row.int64(14);
+  c.reward.minQuantity = row.int64(15);
+  c.reward.minSpend = Money(row.int64(16));
+  c.tiers = splitNameList(row.text(17));
+  c.stores = splitNameList(row.text(18));
+  c.validityDays = row.int64(19);
+  c.budgetCount = row.int64(20);
+  c.budgetCost = Money(row.int64(21));
+  c.capPerVisit = row.int64(22);
+  c.capPerPeriod = row.int64(23);
+  c.capPeriodDays = row.int64(24);
+  std::optional<domain::IssuanceKind> issuance = domain::parseIssuanceKind(row.text(25));
+  std::optional<offers::TargetKind> triggerTarget = offers::parseTargetKind(row.text(26));
+  c.trigger.value = row.text(27);
+  c.trigger.minQuantity = row.int64(28);
+  c.trigger.minSpend = Money(row.int64(29));
+  c.controlPercent = row.int64(30);
+  c.issuedCount = row.int64(31);
+  c.redeemedCost = Money(row.int64(32));
+  c.redeemedCount = row.int64(33);
+  c.updatedAtMs = row.int64(34);
+  if (!status || !rewardKind || !rewardTarget || !issuance || !triggerTarget) {
+    return corrupt(what, "an unknown status, reward, target or issuance name");
   }
-  Result<bool> row = stmt->step(kWhat);
-  if (!row.ok()) {
-    return row.error();
+  c.status = *status;
+  c.reward.kind = *rewardKind;
+  c.reward.target = *rewardTarget;
+  c.issuance = *issuance;
+  c.trigger.target = *triggerTarget;
+  return c;
+}
+
+// Calls f with the values of LOYALTY_CAMPAIGN_FIELDS, in order. tiers and stores are the joined
+// lists (they must outlive the call).
+template <typename F>
+auto withCampaignFields(const Campaign& c, const std::string& tiers, const std::string& stores,
+                        F&& f) {
+  return f(c.name, c.ownerStore, std::string_view(domain::campaignStatusName(c.status)), c.from,
+           c.to, std::string_view(offers::rewardKindName(c.reward.kind)),
+           std::string_view(offers::targetKindName(c.reward.target)), c.reward.value,
+           c.reward.amount.value(), c.reward.percent, c.reward.points.value(), c.reward.buyQuantity,
+           c.reward.getQuantity, c.reward.maxGroups, c.reward.minQuantity,
+           c.reward.minSpend.value(), tiers, stores, c.validityDays, c.budgetCount,
+           c.budgetCost.value(), c.capPerVisit, c.capPerPeriod, c.capPeriodDays,
+           std::string_view(domain::issuanceKindName(c.issuance)),
+           std::string_view(offers::targetKindName(c.trigger.target)), c.trigger.value,
+           c.trigger.minQuantity, c.trigger.minSpend.value(), c.controlPercent, c.issuedCount,
+           c.redeemedCost.value(), c.redeemedCount, c.updatedAtMs);
+}
+
+Result<Coupon> couponFromRow(const Statement& row) {
+  Coupon coupon;
+  coupon.serial = static_cast<uint64_t>(row.int64(0));
+  coupon.campaignId = row.int64(1);
+  coupon.customerId = row.int64(2);
+  coupon.code = row.text(3);
+  coupon.expires = row.text(4);
+  std::optional<CouponState> state = parseCouponState(row.text(5));
+  if (!state) {
+    return corrupt("coupon " + std::to_string(coupon.serial), "an unknown state");
   }
-  if (!*row) {
-    return std::optional<Customer>();
+  coupon.state = *state;
+  coupon.issuedAtMs = row.int64(6);
+  coupon.issuedBySaleId = row.optionalInt64(7);
+  if (!row.isNull(11)) {
+    coupon.reservedBy = TxnKey{row.text(8), row.text(9), row.text(10), row.text(11)};
   }
-  return std::optional<Customer>(customerFromRow(*stmt));
+  coupon.reservedUntilMs = row.int64(12);
+  coupon.redeemedBySaleId = row.optionalInt64(13);
+  return coupon;
+}
+
+// Calls f with the values of LOYALTY_COUPON_COLUMNS, in order (the serial as serial).
+template <typename F>
+auto withCouponColumns(const Coupon& c, std::optional<int64_t> serial, F&& f) {
+  const std::optional<TxnKey>& key = c.reservedBy;
+  const std::optional<std::string> store =
+      key ? std::optional<std::string>(key->store) : std::nullopt;
+  const std::optional<std::string> terminal =
+      key ? std::optional<std::string>(key->terminal) : std::nullopt;
+  const std::optional<std::string> date =
+      key ? std::optional<std::string>(key->businessDate) : std::nullopt;
+  const std::optional<std::string> txn = key ? std::optional<std::string>(key->txn) : std::nullopt;
+  return f(serial, c.campaignId, c.customerId, c.code, c.expires,
+           std::string_view(domain::couponStateName(c.state)), c.issuedAtMs, c.issuedBySaleId,
+           store, terminal, date, txn, c.reservedUntilMs, c.redeemedBySaleId);
+}
+
+Redemption redemptionFromRow(const Statement& row) {
+  Redemption r;
+  r.id = row.int64(0);
+  r.serial = static_cast<uint64_t>(row.int64(1));
+  r.campaignId = row.int64(2);
+  r.customerId = row.int64(3);
+  r.saleId = row.int64(4);
+  r.discount = Money(row.int64(5));
+  r.bonusPoints = Points(row.int64(6));
+  r.offline = row.int64(7) != 0;
+  r.conflict = row.text(8);
+  r.createdAtMs = row.int64(9);
+  r.returnedByRefundId = row.optionalInt64(10);
+  return r;
+}
+
+Result<User> userFromRow(const Statement& row) {
+  User user;
+  user.name = row.text(0);
+  std::optional<domain::Role> role = domain::parseRole(row.text(1));
+  if (!role) {
+    return corrupt("user " + user.name, "an unknown role");
+  }
+  user.role = *role;
+  user.stores = splitNameList(row.text(2));
+  user.passwordHash = row.text(3);
+  user.createdAtMs = row.int64(4);
+  user.disabled = row.int64(5) != 0;
+  return user;
+}
+
+Token tokenFromRow(const Statement& row) { return Token{row.text(0), row.text(1), row.int64(2)}; }
+
+AuditEntry auditFromRow(const Statement& row) {
+  AuditEntry entry;
+  entry.id = row.int64(0);
+  entry.atMs = row.int64(1);
+  entry.user = row.text(2);
+  entry.action = row.text(3);
+  entry.target = row.text(4);
+  entry.outcome = row.text(5);
+  entry.before = row.text(6);
+  entry.after = row.text(7);
+  return entry;
+}
+
+// ---- Queries shared by the writer (write connection) and the reads (a read connection) ----
+
+Result<std::optional<Customer>> queryCustomer(SqliteConnection& conn, Sql sql,
+                                              const std::string& card) {
+  return queryOne<Customer>(conn, sql, "find customer", customerFromRow, card);
+}
+
+Result<std::optional<Customer>> queryCustomer(SqliteConnection& conn, Sql sql, int64_t id) {
+  return queryOne<Customer>(conn, sql, "find customer", customerFromRow, id);
 }
 
 Result<std::optional<std::string>> queryHabitProfile(SqliteConnection& conn, int64_t customerId) {
-  constexpr std::string_view kWhat = "find habit profile";
-  Result<Statement> stmt = prepare(conn, kFindHabitProfile);
+  return queryOne<std::string>(
+      conn, kFindHabitProfile, "find habit profile",
+      [](const Statement& row) { return row.blob(0); }, customerId);
+}
+
+Result<std::vector<LedgerEntry>> queryLedgerOf(SqliteConnection& conn, int64_t customerId) {
+  return queryAll<LedgerEntry>(conn, kLedgerOf, "ledger of customer", ledgerEntryFromRow,
+                               customerId);
+}
+
+Result<std::optional<std::string>> querySetting(SqliteConnection& conn, const std::string& name) {
+  return queryOne<std::string>(
+      conn, kFindSetting, "find setting", [](const Statement& row) { return row.text(0); }, name);
+}
+
+Result<std::optional<Campaign>> queryCampaign(SqliteConnection& conn, int64_t campaignId) {
+  return queryOne<Campaign>(conn, kFindCampaign, "find campaign", campaignFromRow, campaignId);
+}
+
+Result<std::vector<Campaign>> queryCampaigns(SqliteConnection& conn) {
+  return queryAll<Campaign>(conn, kCampaigns, "list campaigns", campaignFromRow);
+}
+
+Result<std::optional<Coupon>> queryCoupon(SqliteConnection& conn, uint64_t serial) {
+  if (serial == 0 || serial > kMaxSerial) {
+    return std::optional<Coupon>();  // never assigned
+  }
+  return queryOne<Coupon>(conn, kFindCoupon, "find coupon", couponFromRow,
+                          static_cast<int64_t>(serial));
+}
+
+Result<std::vector<Coupon>> queryCouponsOf(SqliteConnection& conn, int64_t customerId) {
+  return queryAll<Coupon>(conn, kCouponsOf, "coupons of customer", couponFromRow, customerId);
+}
+
+Result<std::optional<User>> queryUser(SqliteConnection& conn, const std::string& name) {
+  return queryOne<User>(conn, kFindUser, "find user", userFromRow, name);
+}
+
+// ---- Sales with their lines and tenders ----
+
+// Adds to sales (found by id) the lines and tenders that detailSql / tenderSql return with args
+// bound; rows of sales not in the list are skipped.
+template <typename... Args>
+Status addLinesAndTenders(SqliteConnection& conn, std::vector<Sale>& sales, Sql lineSql,
+                          Sql tenderSql, std::string_view what, const Args&... args) {
+  std::unordered_map<int64_t, size_t> indexById;
+  for (size_t i = 0; i < sales.size(); ++i) {
+    indexById.emplace(sales[i].id, i);
+  }
+  auto saleOf = [&](int64_t id) -> Sale* {
+    auto it = indexById.find(id);
+    return it == indexById.end() ? nullptr : &sales[it->second];
+  };
+  {
+    Result<Statement> stmt = prepare(conn, lineSql);
+    if (!stmt.ok()) {
+      return stmt.error();
+    }
+    if (Status s = stmt->bind(what, args...); !s.ok()) {
+      return s;
+    }
+    for (;;) {
+      Result<bool> row = stmt->step(what);
+      if (!row.ok()) {
+        return row.error();
+      }
+      if (!*row) {
+        break;
+      }
+      if (Sale* sale = saleOf(stmt->int64(0)); sale != nullptr) {
+        sale->lines.push_back(lineFromRow(*stmt, 1));
+      }
+    }
+  }
+  Result<Statement> stmt = prepare(conn, tenderSql);
   if (!stmt.ok()) {
     return stmt.error();
   }
-  if (Status bound = stmt->bind(kWhat, customerId); !bound.ok()) {
-    return bound.error();
+  if (Status s = stmt->bind(what, args...); !s.ok()) {
+    return s;
   }
-  Result<bool> row = stmt->step(kWhat);
-  if (!row.ok()) {
-    return row.error();
+  for (;;) {
+    Result<bool> row = stmt->step(what);
+    if (!row.ok()) {
+      return row.error();
+    }
+    if (!*row) {
+      return base::okStatus();
+    }
+    if (Sale* sale = saleOf(stmt->int64(0)); sale != nullptr) {
+      sale->tenders.push_back(Tender{stmt->text(1), Money(stmt->int64(2))});
+    }
   }
-  if (!*row) {
-    return std::optional<std::string>();
-  }
-  return std::optional<std::string>(stmt->blob(0));
 }
 
-Status bindKey(Statement& stmt, std::string_view what, const TxnKey& key) {
-  return stmt.bind(what, key.store, key.terminal, key.businessDate, key.txn);
+// Requires: inside a read transaction (the three queries must see one snapshot).
+Result<std::vector<Sale>> querySalesOf(SqliteConnection& conn, int64_t customerId, int64_t limit) {
+  constexpr std::string_view kWhat = "sales of customer";
+  Result<std::vector<Sale>> sales =
+      queryAll<Sale>(conn, kSalesOf, kWhat, saleFromRow, customerId, limit);
+  if (!sales.ok() || sales->empty()) {
+    return sales;
+  }
+  if (Status s = addLinesAndTenders(conn, *sales, kLinesOfSalesOf, kTendersOfSalesOf, kWhat,
+                                    customerId, limit);
+      !s.ok()) {
+    return s.error();
+  }
+  return sales;
+}
+
+// Requires: inside a read transaction.
+Result<std::vector<Sale>> querySalesSince(SqliteConnection& conn, int64_t sinceMs,
+                                          int64_t afterSaleId, int64_t limit) {
+  constexpr std::string_view kWhat = "sales since";
+  Result<std::vector<Sale>> sales =
+      queryAll<Sale>(conn, kSalesSince, kWhat, saleFromRow, sinceMs, afterSaleId, limit);
+  if (!sales.ok() || sales->empty()) {
+    return sales;
+  }
+  // Sales come by id: read the lines of the id range (a range of the lines' primary key).
+  if (Status s = addLinesAndTenders(conn, *sales, kLinesOfSaleRange, kTendersOfSaleRange, kWhat,
+                                    sales->front().id, sales->back().id);
+      !s.ok()) {
+    return s.error();
+  }
+  return sales;
+}
+
+Status checkLists(std::string_view what, const std::vector<std::string>& a,
+                  const std::vector<std::string>& b) {
+  if (Status s = checkNameList(what, a); !s.ok()) {
+    return s;
+  }
+  return checkNameList(what, b);
+}
+
+// An error for an update that matched no row.
+base::Error noRow(ErrorCode code, std::string_view what, const std::string& which) {
+  return base::makeError(code, std::string(what) + ": no " + which);
 }
 
 // ---- SqliteWriter: the StoreWriter bound to the write connection inside a batch ----
@@ -332,19 +953,12 @@ class SqliteWriter final : public domain::StoreWriter {
   }
 
   Result<Customer> insertCustomer(const std::string& card, int64_t nowMs) override {
-    constexpr std::string_view kWhat = "insert customer";
-    Result<Statement> stmt = prepare(conn_, kInsertCustomer);
-    if (!stmt.ok()) {
-      return stmt.error();
-    }
-    if (Status s = stmt->bind(kWhat, card, nowMs); !s.ok()) {
-      return s.error();
-    }
-    if (Status s = stmt->run(kWhat); !s.ok()) {
-      return s.error();
+    Result<int64_t> id = insertRow(conn_, kInsertCustomer, "insert customer", card, nowMs);
+    if (!id.ok()) {
+      return id.error();
     }
     Customer customer;
-    customer.id = stmt->lastInsertRowid();
+    customer.id = *id;
     customer.card = card;
     customer.enrolledAtMs = nowMs;
     return customer;
@@ -352,111 +966,65 @@ class SqliteWriter final : public domain::StoreWriter {
 
   Result<std::optional<Sale>> findSale(const TxnKey& key) override {
     constexpr std::string_view kWhat = "find sale";
-    std::optional<Sale> sale;
-    {
-      Result<Statement> stmt = prepare(conn_, kFindSale);
-      if (!stmt.ok()) {
-        return stmt.error();
-      }
-      if (Status s = bindKey(*stmt, kWhat, key); !s.ok()) {
-        return s.error();
-      }
-      Result<bool> row = stmt->step(kWhat);
-      if (!row.ok()) {
-        return row.error();
-      }
-      if (!*row) {
-        return std::optional<Sale>();
-      }
-      sale = saleFromRow(*stmt);
+    Result<std::optional<Sale>> sale = queryOne<Sale>(
+        conn_, kFindSale, kWhat, saleFromRow, key.store, key.terminal, key.businessDate, key.txn);
+    if (!sale.ok() || !sale->has_value()) {
+      return sale;
     }
-    {
-      Result<Statement> stmt = prepare(conn_, kLinesOfSale);
-      if (!stmt.ok()) {
-        return stmt.error();
-      }
-      if (Status s = stmt->bind(kWhat, sale->id); !s.ok()) {
-        return s.error();
-      }
-      for (;;) {
-        Result<bool> row = stmt->step(kWhat);
-        if (!row.ok()) {
-          return row.error();
-        }
-        if (!*row) {
-          break;
-        }
-        sale->lines.push_back(lineFromRow(*stmt, 0));
-      }
+    Sale& found = **sale;
+    Result<std::vector<SaleLine>> lines = queryAll<SaleLine>(
+        conn_, kLinesOfSale, kWhat, [](const Statement& row) { return lineFromRow(row, 0); },
+        found.id);
+    if (!lines.ok()) {
+      return lines.error();
     }
-    {
-      Result<Statement> stmt = prepare(conn_, kTendersOfSale);
-      if (!stmt.ok()) {
-        return stmt.error();
-      }
-      if (Status s = stmt->bind(kWhat, sale->id); !s.ok()) {
-        return s.error();
-      }
-      for (;;) {
-        Result<bool> row = stmt->step(kWhat);
-        if (!row.ok()) {
-          return row.error();
-        }
-        if (!*row) {
-          break;
-        }
-        sale->tenders.push_back(Tender{stmt->text(0), Money(stmt->int64(1))});
-      }
+    found.lines = std::move(lines).value();
+    Result<std::vector<Tender>> tenders = queryAll<Tender>(
+        conn_, kTendersOfSale, kWhat,
+        [](const Statement& row) {
+          return Tender{row.text(0), Money(row.int64(1))};
+        },
+        found.id);
+    if (!tenders.ok()) {
+      return tenders.error();
     }
+    found.tenders = std::move(tenders).value();
     return sale;
   }
 
   Result<std::optional<Refund>> findRefund(const TxnKey& key) override {
     constexpr std::string_view kWhat = "find refund";
-    std::optional<Refund> refund;
-    {
-      Result<Statement> stmt = prepare(conn_, kFindRefund);
-      if (!stmt.ok()) {
-        return stmt.error();
-      }
-      if (Status s = bindKey(*stmt, kWhat, key); !s.ok()) {
-        return s.error();
-      }
-      Result<bool> row = stmt->step(kWhat);
-      if (!row.ok()) {
-        return row.error();
-      }
-      if (!*row) {
-        return std::optional<Refund>();
-      }
-      refund.emplace();
-      refund->id = stmt->int64(0);
-      refund->key = key;
-      refund->fingerprint = fingerprintFromInt(stmt->int64(1));
-      refund->saleId = stmt->int64(2);
-      refund->customerId = stmt->optionalInt64(3).value_or(0);
-      refund->amount = Money(stmt->int64(4));
-      refund->pointsReversed = Points(stmt->int64(5));
-      refund->balanceAfter = Points(stmt->int64(6));
-      refund->createdAtMs = stmt->int64(7);
+    auto read = [&key](const Statement& row) {
+      Refund refund;
+      refund.id = row.int64(0);
+      refund.key = key;
+      refund.fingerprint = fingerprintFromInt(row.int64(1));
+      refund.saleId = row.int64(2);
+      refund.customerId = row.optionalInt64(3).value_or(0);
+      refund.amount = Money(row.int64(4));
+      refund.pointsReversed = Points(row.int64(5));
+      refund.balanceAfter = Points(row.int64(6));
+      refund.createdAtMs = row.int64(7);
+      refund.pointsReturned = Points(row.int64(8));
+      refund.debtAdded = Points(row.int64(9));
+      refund.couponsReturned = row.int64(10);
+      return refund;
+    };
+    Result<std::optional<Refund>> refund = queryOne<Refund>(
+        conn_, kFindRefund, kWhat, read, key.store, key.terminal, key.businessDate, key.txn);
+    if (!refund.ok() || !refund->has_value()) {
+      return refund;
     }
-    Result<Statement> stmt = prepare(conn_, kLinesOfRefund);
-    if (!stmt.ok()) {
-      return stmt.error();
+    Result<std::vector<RefundedLine>> lines = queryAll<RefundedLine>(
+        conn_, kLinesOfRefund, kWhat,
+        [](const Statement& row) {
+          return RefundedLine{row.int64(0), row.int64(1)};
+        },
+        (*refund)->id);
+    if (!lines.ok()) {
+      return lines.error();
     }
-    if (Status s = stmt->bind(kWhat, refund->id); !s.ok()) {
-      return s.error();
-    }
-    for (;;) {
-      Result<bool> row = stmt->step(kWhat);
-      if (!row.ok()) {
-        return row.error();
-      }
-      if (!*row) {
-        break;
-      }
-      refund->lines.push_back(RefundedLine{stmt->int64(0), stmt->int64(1)});
-    }
+    (*refund)->lines = std::move(lines).value();
     return refund;
   }
 
@@ -473,16 +1041,9 @@ class SqliteWriter final : public domain::StoreWriter {
   }
 
   Status upsertProduct(const Product& product) override {
-    constexpr std::string_view kWhat = "upsert product";
-    Result<Statement> stmt = prepare(conn_, kUpsertProduct);
-    if (!stmt.ok()) {
-      return stmt.error();
-    }
-    Status s = stmt->bind(kWhat, product.sku, product.name, product.categoryPath, product.brand);
-    if (s.ok()) {
-      s = stmt->run(kWhat);
-    }
-    return s;
+    Result<int64_t> changed = execute(conn_, kUpsertProduct, "upsert product", product.sku,
+                                      product.name, product.categoryPath, product.brand);
+    return changed.ok() ? base::okStatus() : Status(changed.error());
   }
 
   Result<std::optional<std::string>> findHabitProfile(int64_t customerId) override {
@@ -491,16 +1052,251 @@ class SqliteWriter final : public domain::StoreWriter {
 
   Status saveHabitProfile(int64_t customerId, std::string_view profile,
                           int64_t updatedAtMs) override {
-    constexpr std::string_view kWhat = "save habit profile";
-    Result<Statement> stmt = prepare(conn_, kSaveHabitProfile);
-    if (!stmt.ok()) {
-      return stmt.error();
+    Result<int64_t> changed = execute(conn_, kSaveHabitProfile, "save habit profile", customerId,
+                                      Blob{profile}, updatedAtMs);
+    return changed.ok() ? base::okStatus() : Status(changed.error());
+  }
+
+  // ---- Customers ----
+
+  Status updateCustomer(const Customer& customer) override {
+    constexpr std::string_view kWhat = "update customer";
+    Result<int64_t> changed =
+        execute(conn_, kUpdateCustomer, kWhat, customer.id, customer.tier, customer.debt.value());
+    if (!changed.ok()) {
+      return changed.error();
     }
-    Status s = stmt->bind(kWhat, customerId, Blob{profile}, updatedAtMs);
-    if (s.ok()) {
-      s = stmt->run(kWhat);
+    if (*changed == 0) {
+      return noRow(ErrorCode::kUnknownCustomer, kWhat, "customer " + std::to_string(customer.id));
     }
-    return s;
+    return base::okStatus();
+  }
+
+  Result<Money> rollingSpend(int64_t customerId, int64_t sinceMs) override {
+    constexpr std::string_view kWhat = "rolling spend";
+    // SQLite's sum() of integers fails on overflow (kStorageFailure, like any SQL error).
+    Result<std::optional<Money>> spend = queryOne<Money>(
+        conn_, kRollingSpend, kWhat,
+        [](const Statement& row) -> Result<Money> {
+          int64_t value = 0;
+          if (__builtin_sub_overflow(row.int64(0), row.int64(1), &value)) {
+            return corrupt("rolling spend", "out of range");
+          }
+          return Money(value);
+        },
+        customerId, sinceMs);
+    if (!spend.ok()) {
+      return spend.error();
+    }
+    return spend->value_or(Money());
+  }
+
+  Result<std::vector<LedgerEntry>> ledgerOf(int64_t customerId) override {
+    return queryLedgerOf(conn_, customerId);
+  }
+
+  Result<std::vector<int64_t>> customersWithPositiveBalance(int64_t afterId,
+                                                            size_t limit) override {
+    return queryAll<int64_t>(
+        conn_, kPositiveBalances, "customers with points",
+        [](const Statement& row) { return row.int64(0); }, afterId, sqlLimit(limit));
+  }
+
+  // ---- Settings ----
+
+  Result<std::optional<std::string>> findSetting(const std::string& name) override {
+    return querySetting(conn_, name);
+  }
+
+  Status saveSetting(const std::string& name, std::string_view value,
+                     int64_t updatedAtMs) override {
+    Result<int64_t> changed =
+        execute(conn_, kSaveSetting, "save setting", name, value, updatedAtMs);
+    return changed.ok() ? base::okStatus() : Status(changed.error());
+  }
+
+  // ---- Campaigns ----
+
+  Result<int64_t> insertCampaign(const Campaign& campaign) override {
+    constexpr std::string_view kWhat = "insert campaign";
+    if (Status s = checkLists(kWhat, campaign.tiers, campaign.stores); !s.ok()) {
+      return s.error();
+    }
+    const std::string tiers = joinNameList(campaign.tiers);
+    const std::string stores = joinNameList(campaign.stores);
+    return withCampaignFields(campaign, tiers, stores, [&](const auto&... fields) {
+      return insertRow(conn_, kInsertCampaign, kWhat, std::nullopt, fields...);
+    });
+  }
+
+  Status updateCampaign(const Campaign& campaign) override {
+    constexpr std::string_view kWhat = "update campaign";
+    if (Status s = checkLists(kWhat, campaign.tiers, campaign.stores); !s.ok()) {
+      return s;
+    }
+    const std::string tiers = joinNameList(campaign.tiers);
+    const std::string stores = joinNameList(campaign.stores);
+    Result<int64_t> changed =
+        withCampaignFields(campaign, tiers, stores, [&](const auto&... fields) {
+          return execute(conn_, kUpdateCampaign, kWhat, campaign.id, fields...);
+        });
+    if (!changed.ok()) {
+      return changed.error();
+    }
+    if (*changed == 0) {
+      return noRow(ErrorCode::kUnknownCampaign, kWhat, "campaign " + std::to_string(campaign.id));
+    }
+    return base::okStatus();
+  }
+
+  Result<std::optional<Campaign>> findCampaign(int64_t campaignId) override {
+    return queryCampaign(conn_, campaignId);
+  }
+
+  Result<std::vector<Campaign>> campaigns() override { return queryCampaigns(conn_); }
+
+  // ---- Coupons ----
+
+  Result<uint64_t> insertCoupon(const Coupon& coupon) override {
+    Result<int64_t> serial = withCouponColumns(coupon, std::nullopt, [&](const auto&... values) {
+      return insertRow(conn_, kInsertCoupon, "insert coupon", values...);
+    });
+    if (!serial.ok()) {
+      return serial.error();
+    }
+    return static_cast<uint64_t>(*serial);
+  }
+
+  Status updateCoupon(const Coupon& coupon) override {
+    constexpr std::string_view kWhat = "update coupon";
+    const std::string which = "coupon " + std::to_string(coupon.serial);
+    if (coupon.serial == 0 || coupon.serial > kMaxSerial) {
+      return noRow(ErrorCode::kStorageFailure, kWhat, which);
+    }
+    // kUpdateCoupon takes the placeholders of LOYALTY_COUPON_COLUMNS and ignores the values
+    // that an update keeps (campaign, customer, expiry, issue).
+    Result<int64_t> changed = withCouponColumns(
+        coupon, static_cast<int64_t>(coupon.serial),
+        [&](const auto&... values) { return execute(conn_, kUpdateCoupon, kWhat, values...); });
+    if (!changed.ok()) {
+      return changed.error();
+    }
+    if (*changed == 0) {
+      return noRow(ErrorCode::kStorageFailure, kWhat, which);
+    }
+    return base::okStatus();
+  }
+
+  Result<std::optional<Coupon>> findCoupon(uint64_t serial) override {
+    return queryCoupon(conn_, serial);
+  }
+
+  Result<std::vector<Coupon>> couponsOf(int64_t customerId) override {
+    return queryCouponsOf(conn_, customerId);
+  }
+
+  Result<std::vector<Coupon>> couponsReservedBy(const TxnKey& key) override {
+    return queryAll<Coupon>(conn_, kCouponsReservedBy, "coupons reserved by", couponFromRow,
+                            key.store, key.terminal, key.businessDate, key.txn);
+  }
+
+  Result<std::vector<Coupon>> couponsIssuedBySale(int64_t saleId) override {
+    return queryAll<Coupon>(conn_, kCouponsIssuedBySale, "coupons issued by sale", couponFromRow,
+                            saleId);
+  }
+
+  Result<int64_t> countIssued(int64_t customerId, int64_t campaignId, int64_t sinceMs) override {
+    return queryInt(conn_, kCountIssued, "count issued coupons", customerId, campaignId, sinceMs);
+  }
+
+  // ---- Redemptions ----
+
+  Result<int64_t> insertRedemption(const Redemption& r) override {
+    if (r.serial == 0 || r.serial > kMaxSerial) {
+      return base::makeError(ErrorCode::kStorageFailure,
+                             "insert redemption: no coupon " + std::to_string(r.serial));
+    }
+    return insertRow(conn_, kInsertRedemption, "insert redemption", std::nullopt,
+                     static_cast<int64_t>(r.serial), r.campaignId, r.customerId, r.saleId,
+                     r.discount.value(), r.bonusPoints.value(), r.offline, r.conflict,
+                     r.createdAtMs, r.returnedByRefundId);
+  }
+
+  Status markRedemptionReturned(int64_t redemptionId, int64_t refundId) override {
+    constexpr std::string_view kWhat = "mark redemption returned";
+    Result<int64_t> changed =
+        execute(conn_, kMarkRedemptionReturned, kWhat, redemptionId, refundId);
+    if (!changed.ok()) {
+      return changed.error();
+    }
+    if (*changed == 0) {
+      return noRow(ErrorCode::kStorageFailure, kWhat, "redemption " + std::to_string(redemptionId));
+    }
+    return base::okStatus();
+  }
+
+  Result<std::vector<Redemption>> redemptionsOfSale(int64_t saleId) override {
+    return queryAll<Redemption>(conn_, kRedemptionsOfSale, "redemptions of sale", redemptionFromRow,
+                                saleId);
+  }
+
+  Result<int64_t> countRedemptions(int64_t customerId, int64_t campaignId,
+                                   int64_t sinceMs) override {
+    return queryInt(conn_, kCountRedemptions, "count redemptions", customerId, campaignId, sinceMs);
+  }
+
+  // ---- Users, tokens, audit ----
+
+  Status insertUser(const User& user) override {
+    constexpr std::string_view kWhat = "insert user";
+    if (Status s = checkNameList(kWhat, user.stores); !s.ok()) {
+      return s;
+    }
+    Result<int64_t> changed =
+        execute(conn_, kInsertUser, kWhat, user.name, std::string_view(domain::roleName(user.role)),
+                joinNameList(user.stores), user.passwordHash, user.createdAtMs, user.disabled);
+    if (!changed.ok()) {
+      return changed.error();
+    }
+    if (*changed == 0) {
+      return base::makeError(ErrorCode::kInvalidState,
+                             "insert user: a user named " + user.name + " exists");
+    }
+    return base::okStatus();
+  }
+
+  Status updateUser(const User& user) override {
+    constexpr std::string_view kWhat = "update user";
+    if (Status s = checkNameList(kWhat, user.stores); !s.ok()) {
+      return s;
+    }
+    Result<int64_t> changed =
+        execute(conn_, kUpdateUser, kWhat, user.name, std::string_view(domain::roleName(user.role)),
+                joinNameList(user.stores), user.passwordHash, user.createdAtMs, user.disabled);
+    if (!changed.ok()) {
+      return changed.error();
+    }
+    if (*changed == 0) {
+      return noRow(ErrorCode::kStorageFailure, kWhat, "user " + user.name);
+    }
+    return base::okStatus();
+  }
+
+  Result<std::optional<User>> findUser(const std::string& name) override {
+    return queryUser(conn_, name);
+  }
+
+  Result<int64_t> countUsers() override { return queryInt(conn_, kCountUsers, "count users"); }
+
+  Status insertToken(const Token& token) override {
+    Result<int64_t> id =
+        insertRow(conn_, kInsertToken, "insert token", token.hash, token.user, token.expiresAtMs);
+    return id.ok() ? base::okStatus() : Status(id.error());
+  }
+
+  Result<int64_t> appendAudit(const AuditEntry& e) override {
+    return insertRow(conn_, kAppendAudit, "append audit", std::nullopt, e.atMs, e.user, e.action,
+                     e.target, e.outcome, e.before, e.after);
   }
 
  private:
@@ -527,47 +1323,44 @@ class SqliteWriter final : public domain::StoreWriter {
   }
 
   Result<int64_t> insertSaleRows(const Sale& sale) {
-    constexpr std::string_view kWhat = "insert sale";
-    int64_t saleId = 0;
-    {
-      Result<Statement> stmt = prepare(conn_, kInsertSale);
-      if (!stmt.ok()) {
-        return stmt.error();
-      }
-      Status s = stmt->bind(kWhat, sale.key.store, sale.key.terminal, sale.key.businessDate,
-                            sale.key.txn, fingerprintToInt(sale.fingerprint),
-                            customerOrNull(sale.customerId), sale.total.value(),
-                            sale.pointsEarned.value(), sale.balanceAfter.value(), sale.createdAtMs);
+    Result<int64_t> saleId = insertRow(
+        conn_, kInsertSale, "insert sale", sale.key.store, sale.key.terminal, sale.key.businessDate,
+        sale.key.txn, fingerprintToInt(sale.fingerprint), customerOrNull(sale.customerId),
+        sale.total.value(), sale.pointsEarned.value(), sale.balanceAfter.value(), sale.createdAtMs,
+        sale.tier, sale.discountTotal.value(), sale.pointsRedeemed.value(),
+        sale.couponBonus.value());
+    if (!saleId.ok()) {
+      return saleId;
+    }
+    if (Status s = insertSaleLines(*saleId, sale.lines); !s.ok()) {
+      return s.error();
+    }
+    constexpr std::string_view kWhatTender = "insert sale tender";
+    Result<Statement> stmt = prepare(conn_, kInsertTender);
+    if (!stmt.ok()) {
+      return stmt.error();
+    }
+    int64_t seq = 0;
+    for (const Tender& tender : sale.tenders) {
+      Status s = stmt->bind(kWhatTender, *saleId, seq++, tender.type, tender.amount.value());
       if (s.ok()) {
-        s = stmt->run(kWhat);
+        s = stmt->run(kWhatTender);
       }
       if (!s.ok()) {
         return s.error();
       }
-      saleId = stmt->lastInsertRowid();
-    }
-    if (Status s = insertSaleLines(saleId, sale.lines); !s.ok()) {
-      return s.error();
-    }
-    {
-      constexpr std::string_view kWhatTender = "insert sale tender";
-      Result<Statement> stmt = prepare(conn_, kInsertTender);
-      if (!stmt.ok()) {
-        return stmt.error();
-      }
-      int64_t seq = 0;
-      for (const Tender& tender : sale.tenders) {
-        Status s = stmt->bind(kWhatTender, saleId, seq++, tender.type, tender.amount.value());
-        if (s.ok()) {
-          s = stmt->run(kWhatTender);
-        }
-        if (!s.ok()) {
-          return s.error();
-        }
-        stmt->reset();
-      }
+      stmt->reset();
     }
     return saleId;
+  }
+
+  // Binds line as the row starting at placeholder first of a sale_lines insert.
+  static Status bindLine(Statement& stmt, int first, std::string_view what, int64_t saleId,
+                         const SaleLine& line) {
+    return stmt.bindFrom(first, what, saleId, line.line, line.sku, line.quantity,
+                         line.unitPrice.value(), line.earns, line.refundedQuantity,
+                         line.discount.value(), line.pointsTendered.value(),
+                         line.pointsTenderValue.value());
   }
 
   // Inserts lines kLinesPerInsert at a time, then the remainder one by one.
@@ -582,10 +1375,8 @@ class SqliteWriter final : public domain::StoreWriter {
       for (; next + kLinesPerInsert <= lines.size(); next += kLinesPerInsert) {
         Status s = base::okStatus();
         for (size_t row = 0; row < kLinesPerInsert && s.ok(); ++row) {
-          const SaleLine& line = lines[next + row];
-          s = stmt->bindFrom(1 + static_cast<int>(row) * kColumnsPerLine, kWhat, saleId, line.line,
-                             line.sku, line.quantity, line.unitPrice.value(), line.earns,
-                             line.refundedQuantity);
+          s = bindLine(*stmt, 1 + static_cast<int>(row) * kColumnsPerLine, kWhat, saleId,
+                       lines[next + row]);
         }
         if (s.ok()) {
           s = stmt->run(kWhat);
@@ -604,9 +1395,7 @@ class SqliteWriter final : public domain::StoreWriter {
       return stmt.error();
     }
     for (; next < lines.size(); ++next) {
-      const SaleLine& line = lines[next];
-      Status s = stmt->bind(kWhat, saleId, line.line, line.sku, line.quantity,
-                            line.unitPrice.value(), line.earns, line.refundedQuantity);
+      Status s = bindLine(*stmt, 1, kWhat, saleId, lines[next]);
       if (s.ok()) {
         s = stmt->run(kWhat);
       }
@@ -619,25 +1408,14 @@ class SqliteWriter final : public domain::StoreWriter {
   }
 
   Result<int64_t> insertRefundRows(const Refund& refund) {
-    constexpr std::string_view kWhat = "insert refund";
-    int64_t refundId = 0;
-    {
-      Result<Statement> stmt = prepare(conn_, kInsertRefund);
-      if (!stmt.ok()) {
-        return stmt.error();
-      }
-      Status s = stmt->bind(kWhat, refund.key.store, refund.key.terminal, refund.key.businessDate,
-                            refund.key.txn, fingerprintToInt(refund.fingerprint), refund.saleId,
-                            customerOrNull(refund.customerId), refund.amount.value(),
-                            refund.pointsReversed.value(), refund.balanceAfter.value(),
-                            refund.createdAtMs);
-      if (s.ok()) {
-        s = stmt->run(kWhat);
-      }
-      if (!s.ok()) {
-        return s.error();
-      }
-      refundId = stmt->lastInsertRowid();
+    Result<int64_t> refundId =
+        insertRow(conn_, kInsertRefund, "insert refund", refund.key.store, refund.key.terminal,
+                  refund.key.businessDate, refund.key.txn, fingerprintToInt(refund.fingerprint),
+                  refund.saleId, customerOrNull(refund.customerId), refund.amount.value(),
+                  refund.pointsReversed.value(), refund.balanceAfter.value(), refund.createdAtMs,
+                  refund.pointsReturned.value(), refund.debtAdded.value(), refund.couponsReturned);
+    if (!refundId.ok()) {
+      return refundId;
     }
     constexpr std::string_view kWhatLine = "insert refund line";
     constexpr std::string_view kWhatUpdate = "update refunded quantity";
@@ -651,7 +1429,7 @@ class SqliteWriter final : public domain::StoreWriter {
     }
     int64_t seq = 0;
     for (const RefundedLine& line : refund.lines) {
-      Status s = insertLine->bind(kWhatLine, refundId, seq++, line.line, line.quantity);
+      Status s = insertLine->bind(kWhatLine, *refundId, seq++, line.line, line.quantity);
       if (s.ok()) {
         s = insertLine->run(kWhatLine);
       }
@@ -700,103 +1478,17 @@ class SqliteWriter final : public domain::StoreWriter {
         return done.error();
       }
     }
-    constexpr std::string_view kWhat = "append ledger";
-    Result<Statement> stmt = prepare(conn_, kInsertLedger);
-    if (!stmt.ok()) {
-      return stmt.error();
-    }
-    Status s = stmt->bind(kWhat, entry.customerId, kindToInt(entry.kind), entry.points.value(),
-                          entry.saleId, entry.refundId, entry.createdAtMs);
-    if (s.ok()) {
-      s = stmt->run(kWhat);
-    }
-    if (!s.ok()) {
-      return s.error();
+    Result<int64_t> id = insertRow(conn_, kInsertLedger, "append ledger", entry.customerId,
+                                   kindToInt(entry.kind), entry.points.value(), entry.saleId,
+                                   entry.refundId, entry.createdAtMs, entry.note);
+    if (!id.ok()) {
+      return id.error();
     }
     return balance;
   }
 
   SqliteConnection& conn_;
 };
-
-// ---- Reads of salesOf, inside one read transaction ----
-
-// sales is ordered by id, newest (largest) first. Returns the sale with this id, or null.
-Sale* saleById(std::vector<Sale>& sales, int64_t id) {
-  auto it = std::lower_bound(sales.begin(), sales.end(), id,
-                             [](const Sale& sale, int64_t wanted) { return sale.id > wanted; });
-  return it != sales.end() && it->id == id ? &*it : nullptr;
-}
-
-Result<std::vector<Sale>> querySalesOf(SqliteConnection& conn, int64_t customerId, int64_t limit) {
-  constexpr std::string_view kWhat = "sales of customer";
-  std::vector<Sale> sales;
-  {
-    Result<Statement> stmt = prepare(conn, kSalesOf);
-    if (!stmt.ok()) {
-      return stmt.error();
-    }
-    if (Status s = stmt->bind(kWhat, customerId, limit); !s.ok()) {
-      return s.error();
-    }
-    for (;;) {
-      Result<bool> row = stmt->step(kWhat);
-      if (!row.ok()) {
-        return row.error();
-      }
-      if (!*row) {
-        break;
-      }
-      sales.push_back(saleFromRow(*stmt));
-    }
-  }
-  if (sales.empty()) {
-    return sales;
-  }
-  {
-    Result<Statement> stmt = prepare(conn, kLinesOfSalesOf);
-    if (!stmt.ok()) {
-      return stmt.error();
-    }
-    if (Status s = stmt->bind(kWhat, customerId, limit); !s.ok()) {
-      return s.error();
-    }
-    for (;;) {
-      Result<bool> row = stmt->step(kWhat);
-      if (!row.ok()) {
-        return row.error();
-      }
-      if (!*row) {
-        break;
-      }
-      if (Sale* sale = saleById(sales, stmt->int64(0)); sale != nullptr) {
-        sale->lines.push_back(lineFromRow(*stmt, 1));
-      }
-    }
-  }
-  {
-    Result<Statement> stmt = prepare(conn, kTendersOfSalesOf);
-    if (!stmt.ok()) {
-      return stmt.error();
-    }
-    if (Status s = stmt->bind(kWhat, customerId, limit); !s.ok()) {
-      return s.error();
-    }
-    for (;;) {
-      Result<bool> row = stmt->step(kWhat);
-      if (!row.ok()) {
-        return row.error();
-      }
-      if (!*row) {
-        break;
-      }
-      if (Sale* sale = saleById(sales, stmt->int64(0)); sale != nullptr) {
-        sale->tenders.push_back(Tender{stmt->text(1), Money(stmt->int64(2))});
-      }
-    }
-  }
-  return sales;
-}
 
 Status badOption(const std::string& message) {
   return base::makeError(ErrorCode::kValueOutOfRange, "SqliteOptions: " + message);
@@ -832,6 +1524,21 @@ Status checkDirectory(const std::string& path) {
 }
 
 }  // namespace
+
+std::vector<std::string> sqliteCheckoutStatementsForTest() {
+  std::vector<std::string> statements;
+  for (Sql sql : {kFindCustomer,        kFindCustomerById, kUpdateCustomer,
+                  kRollingSpend,        kFindSale,         kLinesOfSale,
+                  kTendersOfSale,       kFindRefund,       kLinesOfRefund,
+                  kAddRefunded,         kAddToBalance,     kFindHabitProfile,
+                  kFindSetting,         kFindCampaign,     kFindCoupon,
+                  kUpdateCoupon,        kCouponsOf,        kCouponsReservedBy,
+                  kCouponsIssuedBySale, kCountIssued,      kMarkRedemptionReturned,
+                  kRedemptionsOfSale,   kCountRedemptions}) {
+    statements.emplace_back(sqlText(sql));
+  }
+  return statements;
+}
 
 // ---- Write queue ----
 
@@ -1080,61 +1787,34 @@ Result<std::optional<Customer>> SqliteStore::findCustomer(const std::string& car
   return queryCustomer(lease.conn(), kFindCustomer, card);
 }
 
+Result<std::optional<Customer>> SqliteStore::findCustomerById(int64_t customerId) {
+  ReadLease lease = leaseReader();
+  return queryCustomer(lease.conn(), kFindCustomerById, customerId);
+}
+
 Result<std::vector<Sale>> SqliteStore::salesOf(int64_t customerId, size_t limit) {
   if (limit == 0) {
     return std::vector<Sale>();
   }
-  const auto maxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
-  const auto boundedLimit = static_cast<int64_t>(std::min(limit, maxLimit));
   ReadLease lease = leaseReader();
   SqliteConnection& conn = lease.conn();
-  // One read transaction: the sales, their lines and their tenders come from one snapshot.
-  if (Status s = runSql(conn, kBeginRead, "begin read"); !s.ok()) {
-    return s.error();
+  return inReadTransaction(conn, [&] { return querySalesOf(conn, customerId, sqlLimit(limit)); });
+}
+
+Result<std::vector<Sale>> SqliteStore::salesSince(int64_t sinceMs, int64_t afterSaleId,
+                                                  size_t limit) {
+  if (limit == 0) {
+    return std::vector<Sale>();
   }
-  Result<std::vector<Sale>> sales = querySalesOf(conn, customerId, boundedLimit);
-  if (Status s = runSql(conn, kRollback, "end read"); !s.ok() && !conn.autocommit()) {
-    (void)conn.exec("ROLLBACK", "end read");
-  }
-  return sales;
+  ReadLease lease = leaseReader();
+  SqliteConnection& conn = lease.conn();
+  return inReadTransaction(
+      conn, [&] { return querySalesSince(conn, sinceMs, afterSaleId, sqlLimit(limit)); });
 }
 
 Result<std::vector<LedgerEntry>> SqliteStore::ledgerOf(int64_t customerId) {
-  constexpr std::string_view kWhat = "ledger of customer";
   ReadLease lease = leaseReader();
-  Result<Statement> stmt = prepare(lease.conn(), kLedgerOf);
-  if (!stmt.ok()) {
-    return stmt.error();
-  }
-  if (Status s = stmt->bind(kWhat, customerId); !s.ok()) {
-    return s.error();
-  }
-  std::vector<LedgerEntry> entries;
-  for (;;) {
-    Result<bool> row = stmt->step(kWhat);
-    if (!row.ok()) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    std::optional<LedgerKind> kind = kindFromInt(stmt->int64(2));
-    if (!kind) {
-      return base::makeError(
-          ErrorCode::kStorageFailure,
-          "ledger of customer: entry " + std::to_string(stmt->int64(0)) + " has an unknown kind");
-    }
-    LedgerEntry entry;
-    entry.id = stmt->int64(0);
-    entry.customerId = stmt->int64(1);
-    entry.kind = *kind;
-    entry.points = Points(stmt->int64(3));
-    entry.saleId = stmt->optionalInt64(4);
-    entry.refundId = stmt->optionalInt64(5);
-    entry.createdAtMs = stmt->int64(6);
-    entries.push_back(entry);
-  }
-  return entries;
+  return queryLedgerOf(lease.conn(), customerId);
 }
 
 Result<std::optional<std::string>> SqliteStore::habitProfile(int64_t customerId) {
@@ -1143,24 +1823,69 @@ Result<std::optional<std::string>> SqliteStore::habitProfile(int64_t customerId)
 }
 
 Result<std::vector<Product>> SqliteStore::products() {
-  constexpr std::string_view kWhat = "list products";
   ReadLease lease = leaseReader();
-  Result<Statement> stmt = prepare(lease.conn(), kProducts);
-  if (!stmt.ok()) {
-    return stmt.error();
+  return queryAll<Product>(lease.conn(), kProducts, "list products", [](const Statement& row) {
+    return Product{row.text(0), row.text(1), row.text(2), row.text(3)};
+  });
+}
+
+Result<std::optional<std::string>> SqliteStore::setting(const std::string& name) {
+  ReadLease lease = leaseReader();
+  return querySetting(lease.conn(), name);
+}
+
+Result<std::vector<Campaign>> SqliteStore::campaigns() {
+  ReadLease lease = leaseReader();
+  return queryCampaigns(lease.conn());
+}
+
+Result<std::optional<Campaign>> SqliteStore::findCampaign(int64_t campaignId) {
+  ReadLease lease = leaseReader();
+  return queryCampaign(lease.conn(), campaignId);
+}
+
+Result<std::vector<Coupon>> SqliteStore::couponsOf(int64_t customerId) {
+  ReadLease lease = leaseReader();
+  return queryCouponsOf(lease.conn(), customerId);
+}
+
+Result<std::optional<Coupon>> SqliteStore::findCoupon(uint64_t serial) {
+  ReadLease lease = leaseReader();
+  return queryCoupon(lease.conn(), serial);
+}
+
+Result<std::vector<Redemption>> SqliteStore::conflicts(size_t limit) {
+  if (limit == 0) {
+    return std::vector<Redemption>();
   }
-  std::vector<Product> products;
-  for (;;) {
-    Result<bool> row = stmt->step(kWhat);
-    if (!row.ok()) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    products.push_back(Product{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3)});
+  ReadLease lease = leaseReader();
+  return queryAll<Redemption>(lease.conn(), kConflicts, "list conflicts", redemptionFromRow,
+                              sqlLimit(limit));
+}
+
+Result<std::vector<User>> SqliteStore::users() {
+  ReadLease lease = leaseReader();
+  return queryAll<User>(lease.conn(), kUsers, "list users", userFromRow);
+}
+
+Result<std::optional<User>> SqliteStore::findUser(const std::string& name) {
+  ReadLease lease = leaseReader();
+  return queryUser(lease.conn(), name);
+}
+
+Result<std::optional<Token>> SqliteStore::findToken(const std::string& hash) {
+  ReadLease lease = leaseReader();
+  return queryOne<Token>(lease.conn(), kFindToken, "find token", tokenFromRow, hash);
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::audit(int64_t beforeId, size_t limit) {
+  if (limit == 0) {
+    return std::vector<AuditEntry>();
   }
-  return products;
+  const int64_t before = beforeId == 0 ? std::numeric_limits<int64_t>::max() : beforeId;
+  ReadLease lease = leaseReader();
+  return queryAll<AuditEntry>(lease.conn(), kAudit, "read audit", auditFromRow, before,
+                              sqlLimit(limit));
 }
 
 }  // namespace loyalty::core::storage

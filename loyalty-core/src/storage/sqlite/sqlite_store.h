@@ -9,9 +9,11 @@
 // of the batch is stored. A SQL failure inside a fn is kStorageFailure for that fn; an exception
 // escaping a fn is kInternal for that fn.
 //
-// Reads (findCustomer, salesOf, ledgerOf, products, habitProfile) use a pool of read-only
-// connections, one thread per connection at a time, and see committed data only; WAL lets them
-// run while the writer writes. salesOf reads one consistent snapshot.
+// Reads (the LoyaltyStore methods other than write) use a pool of read-only connections, one
+// thread per connection at a time, and see committed data only; WAL lets them run while the
+// writer writes. salesOf and salesSince read their sales, lines and tenders in one snapshot.
+// Every query of the checkout path (customers, sales and refunds by key, rolling spend, coupons
+// by serial or reservation, issue and redemption counts) reads an index (schema.cpp).
 //
 // Thread safety: every public method may be called from any number of threads. A fn given to
 // write() runs on the writer thread and must not call write() on the same store (that is refused
@@ -61,6 +63,19 @@ class SqliteStore final : public domain::LoyaltyStore {
   base::Result<std::vector<domain::LedgerEntry>> ledgerOf(int64_t customerId) override;
   base::Result<std::vector<domain::Product>> products() override;
   base::Result<std::optional<std::string>> habitProfile(int64_t customerId) override;
+  base::Result<std::optional<domain::Customer>> findCustomerById(int64_t customerId) override;
+  base::Result<std::vector<domain::Sale>> salesSince(int64_t sinceMs, int64_t afterSaleId,
+                                                     size_t limit) override;
+  base::Result<std::optional<std::string>> setting(const std::string& name) override;
+  base::Result<std::vector<domain::Campaign>> campaigns() override;
+  base::Result<std::optional<domain::Campaign>> findCampaign(int64_t campaignId) override;
+  base::Result<std::vector<domain::Coupon>> couponsOf(int64_t customerId) override;
+  base::Result<std::optional<domain::Coupon>> findCoupon(uint64_t serial) override;
+  base::Result<std::vector<domain::Redemption>> conflicts(size_t limit) override;
+  base::Result<std::vector<domain::User>> users() override;
+  base::Result<std::optional<domain::User>> findUser(const std::string& name) override;
+  base::Result<std::optional<domain::Token>> findToken(const std::string& hash) override;
+  base::Result<std::vector<domain::AuditEntry>> audit(int64_t beforeId, size_t limit) override;
 
   // Transactions committed or attempted by the writer, and fns run, since open (for tests).
   uint64_t batchesForTest() const { return batches_.load(); }
@@ -99,5 +114,9 @@ class SqliteStore final : public domain::LoyaltyStore {
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> jobs_{0};
 };
+
+// The SQL text of the statements the checkout path runs (identify, price, commit, refund), for a
+// test that checks with EXPLAIN QUERY PLAN that each one reads an index.
+std::vector<std::string> sqliteCheckoutStatementsForTest();
 
 }  // namespace loyalty::core::storage

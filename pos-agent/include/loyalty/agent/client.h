@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "loyalty/base/result.h"
 #include "loyalty/protocol/messages.h"
@@ -19,9 +20,17 @@
 namespace loyalty::agent {
 
 struct ClientOptions {
+  ClientOptions() = default;
+  ClientOptions(std::string host_, uint16_t port_, int timeoutMs_, std::string bearerToken_ = "")
+      : host(std::move(host_)),
+        port(port_),
+        timeoutMs(timeoutMs_),
+        bearerToken(std::move(bearerToken_)) {}
+
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   int timeoutMs = 2000;  // connect, send and receive, each
+  std::string bearerToken;  // when set, sent as "Authorization: Bearer <token>" (admin API)
 };
 
 class Client {

@@ -31,6 +31,16 @@ enum class ErrorCode {
   kUnknownLine,          // refund of a line the sale does not have
   kRefundExceedsSale,    // more returned than was sold (or already returned)
   kUnknownCustomer,
+  kCouponUnavailable,    // a coupon in a commit is neither reserved for it nor redeemable now
+  kInsufficientPoints,   // points tendered exceed the shopper's balance
+  kInvalidPointsRedemption,  // points tendered below the minimum or not in whole units
+  kUnknownCampaign,
+  kBudgetExhausted,      // a campaign's count or cost budget does not allow this
+  kInvalidState,         // the change is not allowed in the record's current state
+  kCouponsNotConfigured, // no signing key: the core cannot issue coupons
+  // Access (admin API).
+  kUnauthorized,         // no valid token, or wrong user name or password
+  kForbidden,            // authenticated, but the role or store scope does not allow it
   // Routing.
   kNotFound,
   kMethodNotAllowed,

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "loyalty/base/result.h"
+#include "loyalty/protocol/json.h"
 #include "loyalty/protocol/messages.h"
 
 namespace loyalty::protocol {
@@ -29,6 +30,9 @@ base::Result<CustomerHistory> decodeCustomerHistory(std::string_view body);
 base::Result<CatalogueImportResponse> decodeCatalogueImportResponse(std::string_view body);
 base::Result<AgentStatus> decodeAgentStatus(std::string_view body);
 base::Result<ErrorBody> decodeErrorBody(std::string_view body);
+base::Result<VoidRequest> decodeVoidRequest(std::string_view body);
+base::Result<VoidResponse> decodeVoidResponse(std::string_view body);
+base::Result<OfferList> decodeOfferList(std::string_view body);
 
 std::string encode(const IdentifyRequest& m);
 std::string encode(const IdentifyResponse& m);
@@ -42,6 +46,15 @@ std::string encode(const CustomerHistory& m);
 std::string encode(const CatalogueImportResponse& m);
 std::string encode(const AgentStatus& m);
 std::string encode(const ErrorBody& m);
+std::string encode(const VoidRequest& m);
+std::string encode(const VoidResponse& m);
+std::string encode(const OfferList& m);
+
+// A coupon reward as the JSON object documented in docs/protocol.md ("Reward"), shared by
+// GET /v1/offers and the admin API's campaigns. decodeReward checks the shape and
+// offers::validate(); `path` prefixes field names in error messages (e.g. "reward").
+void encodeReward(json::Writer& writer, const offers::Reward& reward);
+base::Result<offers::Reward> decodeReward(const json::Value& value, const std::string& path);
 
 // A 64-bit fingerprint (FNV-1a) of a request's canonical encoding: equal requests, however they
 // were formatted on the wire, have equal fingerprints. Used to refuse a replayed idempotency key

@@ -111,6 +111,14 @@ class CouponVerifier {
   std::map<uint16_t, std::shared_ptr<const CouponKey>> keys_;
 };
 
+// Key files as loyalty-keys writes them: DIR/coupon-key-<id>.pem (private) and
+// DIR/coupon-key-<id>.pub.pem (public). loadCouponVerifier adds every public key file of dir
+// (rotation: old keys stay to verify coupons already printed); kInvalidValue when dir cannot be
+// read, a file is not an Ed25519 public key, or there is none. loadCouponSigner reads the
+// private key of keyId; kInvalidValue when missing or not an Ed25519 private key.
+base::Result<CouponVerifier> loadCouponVerifier(const std::string& dir);
+base::Result<CouponSigner> loadCouponSigner(const std::string& dir, uint16_t keyId);
+
 // The claims of a well-formed code, WITHOUT checking its signature: for display and tools only,
 // never to accept a coupon. kInvalidValue when the code is malformed (the message says why).
 base::Result<CouponClaims> decodeCouponClaims(std::string_view code);

@@ -20,5 +20,6 @@ inline constexpr size_t kMaxIdLength = 32;   // store, terminal, txn
 inline constexpr size_t kMaxSkuLength = 64;
 inline constexpr size_t kMaxTextLength = 128;  // tender type
 inline constexpr size_t kMaxCouponCodeLength = 160;  // a presented coupon code (signed: 146)
+inline constexpr int64_t kMaxRedeemPoints = 1'000'000'000;  // points tendered in one sale
 
 }  // namespace loyalty::protocol

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loyalty/base/money.h"
+#include "loyalty/offers/reward.h"
 
 namespace loyalty::protocol {
 
@@ -42,22 +43,29 @@ struct Tender {
   Money amount;      // 0..kMaxBasketTotal
 };
 
-// A discount to apply (price response). Reserved for offers and coupons; empty today.
+inline constexpr const char* kDiscountCoupon = "coupon";
+inline constexpr const char* kDiscountPoints = "points";
+
+// A discount to apply (price and commit responses).
 struct DiscountLine {
-  int64_t line = 0;  // basket line it applies to, 0 for the whole basket
+  int64_t line = 0;  // basket line it applies to, 0 for the whole basket (points tender)
   Money amount;      // positive: the amount taken off
+  std::string kind;  // kDiscountCoupon or kDiscountPoints
   std::string description;
   std::string coupon;  // the coupon code that gave it, or empty
 };
 
-// The verdict on one presented coupon code (price response).
+// The verdict on one presented coupon code (price response), in the order presented.
 struct CouponDecision {
   std::string code;
   bool accepted = false;
-  std::string reason;  // stable reason code when refused, e.g. "coupon_unknown"
+  std::string reason;   // stable reason code when refused, e.g. "coupon_already_redeemed"
+  std::string message;  // a sentence a cashier can read; for accepted coupons what it gives
+  Money discount;       // accepted: the money it takes off this basket
+  Points bonusPoints;   // accepted: the bonus points it adds
 };
 
-// A coupon to print on the receipt (commit response). Reserved; empty today.
+// A coupon to print on the receipt (commit response).
 struct PrintedCoupon {
   std::string code;
   std::string description;
@@ -85,15 +93,17 @@ struct PriceRequest {
   TransactionKey key;
   std::string card;
   std::vector<BasketLine> lines;
-  std::vector<std::string> coupons;  // presented coupon codes, optional
+  std::vector<std::string> coupons;  // presented coupon codes, optional, at most kMaxCouponCodes
+  std::optional<Points> redeemPoints;  // points the shopper spends as a tender, optional
 };
 
 struct PriceResponse {
   Money subtotal;
   std::vector<DiscountLine> discounts;
-  Money total;
+  Money total;                          // subtotal minus discounts
   std::optional<Points> pointsPreview;  // absent when offline
   std::vector<CouponDecision> coupons;
+  std::optional<Points> pointsRedeemed;  // the points tender accepted; absent when none
   bool offline = false;
 };
 
@@ -103,6 +113,11 @@ struct CommitRequest {
   std::string card;
   std::vector<BasketLine> lines;
   std::vector<Tender> tenders;  // optional
+  std::vector<std::string> coupons;    // the accepted coupon codes, optional
+  std::optional<Points> redeemPoints;  // the points tender, optional
+  // Set only by a pos-agent: its price answer for this transaction was given offline, so the
+  // till already granted these coupons; the core keeps the sale and reports any double use.
+  bool offlineCoupons = false;
 };
 
 inline constexpr const char* kStatusCommitted = "committed";
@@ -115,7 +130,9 @@ struct CommitResponse {
   std::optional<Points> pointsEarned;   // absent when queued
   std::optional<Points> pointsBalance;  // absent when queued
   std::vector<std::string> receipt;  // lines to print, in order
-  std::vector<PrintedCoupon> coupons;
+  std::vector<PrintedCoupon> coupons;  // new coupons to print
+  std::vector<DiscountLine> discounts;  // the discounts the sale was committed with
+  std::optional<Points> pointsRedeemed;  // absent when none or queued
 };
 
 // POST /v1/refund
@@ -134,9 +151,34 @@ struct RefundResponse {
   std::string status;  // kStatusCommitted or kStatusQueued
   std::optional<int64_t> refundId;
   Money amountRefunded;
-  std::optional<Points> pointsReversed;
+  std::optional<Points> pointsReversed;  // earned points taken back
+  std::optional<Points> pointsReturned;  // points tender given back
   std::optional<Points> pointsBalance;
+  int64_t couponsReturned = 0;  // coupons back in the wallet (whole sale refunded)
   std::vector<std::string> receipt;
+};
+
+// POST /v1/void: the till abandons a transaction; the coupons its price call reserved are
+// released at once (otherwise they are released when the reservation times out).
+struct VoidRequest {
+  TransactionKey key;
+};
+
+struct VoidResponse {
+  int64_t released = 0;  // coupons released
+};
+
+// GET /v1/offers: the active coupon campaigns, so that an offline pos-agent can compute the same
+// discounts as the core.
+struct Offer {
+  int64_t campaign = 0;  // the campaign id in coupon codes
+  std::string name;
+  offers::Reward reward;
+  std::vector<std::string> stores;  // stores where it may be redeemed; empty = all
+};
+
+struct OfferList {
+  std::vector<Offer> offers;
 };
 
 // GET /v1/customers/{card}/history

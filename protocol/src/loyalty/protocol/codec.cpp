@@ -6,9 +6,16 @@
 // fields (in document order), then each field in documented order, descending into nested
 // objects and arrays as they are reached; whole-array checks (totals) come after the elements.
 //
+// A coupon reward is the exception: its "kind" and "target" come first, because they decide
+// which other fields are required and which are allowed.
+//
 // Requests are checked strictly (unknown fields, ranges, formats). Responses are decoded leniently
 // for forward compatibility: unknown fields are ignored, an optional field may also be null, and
 // only types are checked; they may be up to kMaxResponseBytes long (a long customer history).
+// Response fields added by the coupon release (discounts[].kind, coupons[].message/discount/
+// bonus_points, the commit's discounts, coupons_returned) take their default when absent, so a
+// reply stored by an older core still decodes. Rewards are always checked strictly (an agent must
+// not compute a discount from a reward it does not fully understand).
 #include "loyalty/protocol/codec.h"
 
 #include <algorithm>
@@ -133,6 +140,12 @@ class Decoder {
 
   Error error() const { return error_; }
 
+  // Records an error found by another function (its message already names the field).
+  bool failWith(Error error) {
+    error_ = std::move(error);
+    return false;
+  }
+
   // Checks that v is an object with every required field and (requests) no other field.
   bool object(const Value& v, std::string_view path, std::initializer_list<FieldSpec> fields) {
     if (!v.isObject()) {
@@ -214,6 +227,31 @@ class Decoder {
     }
     out = i ? std::optional<Points>(Points(*i)) : std::nullopt;
     return true;
+  }
+
+  // A response field added after the first release: when absent (an older peer, a stored reply),
+  // out keeps its default.
+  bool laterInteger(const Value& obj, std::string_view parent, std::string_view name,
+                    int64_t& out) {
+    return optional(obj, name) == nullptr || integer(obj, parent, name, out);
+  }
+
+  template <typename Tag>
+  bool laterAmount(const Value& obj, std::string_view parent, std::string_view name,
+                   base::Amount<Tag>& out) {
+    return optional(obj, name) == nullptr || amount(obj, parent, name, out);
+  }
+
+  bool laterString(const Value& obj, std::string_view parent, std::string_view name,
+                   std::string& out) {
+    return optional(obj, name) == nullptr || string(obj, parent, name, out);
+  }
+
+  // An optional boolean: false when absent.
+  bool optionalBoolean(const Value& obj, std::string_view parent, std::string_view name,
+                       bool& out) {
+    out = false;
+    return optional(obj, name) == nullptr || boolean(obj, parent, name, out);
   }
 
   bool boolean(const Value& obj, std::string_view parent, std::string_view name, bool& out) {
@@ -459,10 +497,25 @@ bool readCouponCodes(Decoder& d, const Value& obj, std::vector<std::string>& cou
     const std::string& code = item.asString();
     if (code.empty() || code.size() > kMaxCouponCodeLength || !isPrintableAscii(code)) {
       return d.fail(ErrorCode::kInvalidValue, indexPath("", "coupons", i),
-                    "must be 1 to 128 printable ASCII characters without spaces");
+                    "must be 1 to " + std::to_string(kMaxCouponCodeLength) +
+                        " printable ASCII characters without spaces");
     }
     coupons.push_back(code);
   }
+  return true;
+}
+
+// redeem_points: optional, 1..kMaxRedeemPoints.
+bool readRedeemPoints(Decoder& d, const Value& obj, std::optional<Points>& out) {
+  out.reset();
+  if (obj.find("redeem_points") == nullptr) {
+    return true;
+  }
+  Points points;
+  if (!d.amount(obj, "", "redeem_points", points, 1, kMaxRedeemPoints)) {
+    return false;
+  }
+  out = points;
   return true;
 }
 
@@ -549,6 +602,192 @@ void writeOptional(json::Writer& w, std::string_view name, const std::optional<T
   }
 }
 
+void writeDiscounts(json::Writer& w, const std::vector<DiscountLine>& discounts) {
+  w.key("discounts");
+  w.beginArray();
+  for (const DiscountLine& l : discounts) {
+    w.beginObject();
+    w.key("line");
+    w.value(l.line);
+    w.key("amount");
+    w.value(l.amount.value());
+    w.key("kind");
+    w.value(l.kind);
+    w.key("description");
+    w.value(l.description);
+    w.key("coupon");
+    w.value(l.coupon);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+// The "discounts" array of a price or commit response (lenient decoding).
+bool readDiscounts(Decoder& d, const Value& obj, std::vector<DiscountLine>& out) {
+  const std::vector<Value>* items = d.array(obj, "", "discounts");
+  if (items == nullptr) {
+    return false;
+  }
+  out.clear();
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    const std::string path = indexPath("", "discounts", i);
+    DiscountLine line;
+    if (!d.object(item, path,
+                  {{"line", true},
+                   {"amount", true},
+                   {"kind", false},
+                   {"description", true},
+                   {"coupon", true}}) ||
+        !d.integer(item, path, "line", line.line) || !d.amount(item, path, "amount", line.amount) ||
+        !d.laterString(item, path, "kind", line.kind) ||
+        !d.string(item, path, "description", line.description) ||
+        !d.string(item, path, "coupon", line.coupon)) {
+      return false;
+    }
+    out.push_back(std::move(line));
+  }
+  return true;
+}
+
+// Reward fields in documented order, and which kinds use them.
+struct RewardField {
+  std::string_view name;
+  bool amountOff;
+  bool percentOff;
+  bool buyXGetY;
+  bool bonusPoints;
+  bool required;  // for the kinds that use it
+};
+
+constexpr RewardField kRewardFields[] = {
+    {"amount", true, false, false, false, true},
+    {"percent", false, true, false, false, true},
+    {"points", false, false, false, true, true},
+    {"buy_quantity", false, false, true, false, true},
+    {"get_quantity", false, false, true, false, true},
+    {"max_groups", false, false, true, false, false},
+    {"min_quantity", true, true, true, true, false},
+    {"min_spend", true, true, true, true, false},
+};
+
+bool usedBy(const RewardField& field, offers::RewardKind kind) {
+  switch (kind) {
+    case offers::RewardKind::kAmountOff:
+      return field.amountOff;
+    case offers::RewardKind::kPercentOff:
+      return field.percentOff;
+    case offers::RewardKind::kBuyXGetY:
+      return field.buyXGetY;
+    case offers::RewardKind::kBonusPoints:
+      return field.bonusPoints;
+  }
+  return false;
+}
+
+// An enumeration-valued string field ("kind", "target").
+template <typename Enum>
+bool readEnum(Decoder& d, const Value& obj, std::string_view path, std::string_view name,
+              std::optional<Enum> (*parse)(std::string_view), std::string_view allowed,
+              Enum& out) {
+  std::string text;
+  if (!d.string(obj, path, name, text)) {
+    return false;
+  }
+  const std::optional<Enum> parsed = parse(text);
+  if (!parsed) {
+    return d.fail(ErrorCode::kInvalidValue, join(path, name),
+                  "must be one of " + std::string(allowed));
+  }
+  out = *parsed;
+  return true;
+}
+
+bool readReward(Decoder& d, const Value& v, const std::string& path, offers::Reward& reward) {
+  using offers::RewardKind;
+  using offers::TargetKind;
+  if (!v.isObject()) {
+    return d.fail(ErrorCode::kWrongType, path, "expected an object");
+  }
+  if (v.find("kind") == nullptr) {
+    return d.fail(ErrorCode::kMissingField, join(path, "kind"), "required field is missing");
+  }
+  if (!readEnum<RewardKind>(d, v, path, "kind", &offers::parseRewardKind,
+                            "amount_off, percent_off, buy_x_get_y, bonus_points",
+                            reward.kind)) {
+    return false;
+  }
+  if (v.find("target") == nullptr) {
+    return d.fail(ErrorCode::kMissingField, join(path, "target"), "required field is missing");
+  }
+  if (!readEnum<TargetKind>(d, v, path, "target", &offers::parseTargetKind,
+                            "sku, category, basket", reward.target)) {
+    return false;
+  }
+  const bool hasValue = reward.target != TargetKind::kBasket;
+  if (hasValue && v.find("value") == nullptr) {
+    return d.fail(ErrorCode::kMissingField, join(path, "value"), "required field is missing");
+  }
+  for (const RewardField& f : kRewardFields) {
+    if (usedBy(f, reward.kind) && f.required && v.find(f.name) == nullptr) {
+      return d.fail(ErrorCode::kMissingField, join(path, f.name), "required field is missing");
+    }
+  }
+  for (const json::Member& m : v.members()) {
+    if (m.first == "kind" || m.first == "target" || (m.first == "value" && hasValue)) {
+      continue;
+    }
+    if (m.first == "value") {
+      return d.fail(ErrorCode::kUnknownField, join(path, m.first),
+                    "not allowed for target basket");
+    }
+    const auto field = std::find_if(std::begin(kRewardFields), std::end(kRewardFields),
+                                    [&](const RewardField& f) { return f.name == m.first; });
+    if (field == std::end(kRewardFields)) {
+      return d.fail(ErrorCode::kUnknownField, join(path, m.first), "unknown field");
+    }
+    if (!usedBy(*field, reward.kind)) {
+      return d.fail(ErrorCode::kUnknownField, join(path, m.first),
+                    std::string("not allowed for kind ") + offers::rewardKindName(reward.kind));
+    }
+  }
+  if (hasValue && !d.string(v, path, "value", reward.value)) {
+    return false;
+  }
+  const auto optionalField = [&](std::string_view name, int64_t& out, int64_t lo, int64_t hi) {
+    return v.find(name) == nullptr || d.integer(v, path, name, out, lo, hi);
+  };
+  int64_t amount = 0;
+  int64_t points = 0;
+  int64_t minSpend = 0;
+  if (!optionalField("amount", amount, 1, offers::kMaxRewardAmount) ||
+      !optionalField("percent", reward.percent, 1, 100) ||
+      !optionalField("points", points, 1, offers::kMaxRewardPoints) ||
+      !optionalField("buy_quantity", reward.buyQuantity, 1, offers::kMaxGroupQuantity) ||
+      !optionalField("get_quantity", reward.getQuantity, 1, offers::kMaxGroupQuantity) ||
+      !optionalField("max_groups", reward.maxGroups, 0, offers::kMaxGroupQuantity) ||
+      !optionalField("min_quantity", reward.minQuantity, 0, offers::kMaxGroupQuantity) ||
+      !optionalField("min_spend", minSpend, 0, offers::kMaxRewardAmount)) {
+    return false;
+  }
+  reward.amount = Money(amount);
+  reward.points = Points(points);
+  reward.minSpend = Money(minSpend);
+  const base::Status valid = offers::validate(reward);
+  if (!valid.ok()) {
+    // validate() names fields "reward.<field>"; name them from `path` instead.
+    std::string message = valid.error().message;
+    constexpr std::string_view kPrefix = "reward.";
+    if (message.compare(0, kPrefix.size(), kPrefix) == 0) {
+      message = path.empty() ? message.substr(kPrefix.size())
+                             : path + "." + message.substr(kPrefix.size());
+    }
+    return d.failWith(base::makeError(valid.error().code, std::move(message)));
+  }
+  return true;
+}
+
 uint64_t fnv1a64(std::string_view bytes) {
   uint64_t hash = 14695981039346656037ULL;
   for (const char c : bytes) {
@@ -619,9 +858,11 @@ Result<PriceRequest> decodePriceRequest(std::string_view body) {
                  kTxn,
                  {"card", true},
                  {"lines", true},
-                 {"coupons", false}}) ||
+                 {"coupons", false},
+                 {"redeem_points", false}}) ||
       !readKey(d, *root, "", m.key) || !d.card(*root, "", "card", m.card) ||
-      !readBasketLines(d, *root, m.lines) || !readCouponCodes(d, *root, m.coupons)) {
+      !readBasketLines(d, *root, m.lines) || !readCouponCodes(d, *root, m.coupons) ||
+      !readRedeemPoints(d, *root, m.redeemPoints)) {
     return d.error();
   }
   return m;
@@ -639,9 +880,25 @@ Result<CommitRequest> decodeCommitRequest(std::string_view body) {
                  kTxn,
                  {"card", true},
                  {"lines", true},
-                 {"tenders", false}}) ||
+                 {"tenders", false},
+                 {"coupons", false},
+                 {"redeem_points", false},
+                 {"offline_coupons", false}}) ||
       !readKey(d, *root, "", m.key) || !d.card(*root, "", "card", m.card) ||
-      !readBasketLines(d, *root, m.lines) || !readTenders(d, *root, m.tenders)) {
+      !readBasketLines(d, *root, m.lines) || !readTenders(d, *root, m.tenders) ||
+      !readCouponCodes(d, *root, m.coupons) || !readRedeemPoints(d, *root, m.redeemPoints) ||
+      !d.optionalBoolean(*root, "", "offline_coupons", m.offlineCoupons)) {
+    return d.error();
+  }
+  return m;
+}
+
+Result<VoidRequest> decodeVoidRequest(std::string_view body) {
+  Decoder d(Mode::kRequest);
+  const Value* root = d.parse(body);
+  VoidRequest m;
+  if (root == nullptr || !d.object(*root, "", {kStore, kTerminal, kBusinessDate, kTxn}) ||
+      !readKey(d, *root, "", m.key)) {
     return d.error();
   }
   return m;
@@ -688,6 +945,7 @@ std::string encode(const PriceRequest& m) {
   if (!m.coupons.empty()) {
     writeStrings(w, "coupons", m.coupons);
   }
+  writeOptional(w, "redeem_points", m.redeemPoints);
   w.endObject();
   return w.take();
 }
@@ -712,6 +970,22 @@ std::string encode(const CommitRequest& m) {
     }
     w.endArray();
   }
+  if (!m.coupons.empty()) {
+    writeStrings(w, "coupons", m.coupons);
+  }
+  writeOptional(w, "redeem_points", m.redeemPoints);
+  if (m.offlineCoupons) {
+    w.key("offline_coupons");
+    w.value(true);
+  }
+  w.endObject();
+  return w.take();
+}
+
+std::string encode(const VoidRequest& m) {
+  json::Writer w;
+  w.beginObject();
+  writeKeyFields(w, m.key);
   w.endObject();
   return w.take();
 }
@@ -737,6 +1011,64 @@ std::string encode(const RefundRequest& m) {
   w.endArray();
   w.endObject();
   return w.take();
+}
+
+// -----------------------------------------------------------------------------------------------
+// Rewards
+
+void encodeReward(json::Writer& w, const offers::Reward& reward) {
+  using offers::RewardKind;
+  w.beginObject();
+  w.key("kind");
+  w.value(offers::rewardKindName(reward.kind));
+  w.key("target");
+  w.value(offers::targetKindName(reward.target));
+  if (reward.target != offers::TargetKind::kBasket) {
+    w.key("value");
+    w.value(reward.value);
+  }
+  switch (reward.kind) {
+    case RewardKind::kAmountOff:
+      w.key("amount");
+      w.value(reward.amount.value());
+      break;
+    case RewardKind::kPercentOff:
+      w.key("percent");
+      w.value(reward.percent);
+      break;
+    case RewardKind::kBonusPoints:
+      w.key("points");
+      w.value(reward.points.value());
+      break;
+    case RewardKind::kBuyXGetY:
+      w.key("buy_quantity");
+      w.value(reward.buyQuantity);
+      w.key("get_quantity");
+      w.value(reward.getQuantity);
+      if (reward.maxGroups != 0) {
+        w.key("max_groups");
+        w.value(reward.maxGroups);
+      }
+      break;
+  }
+  if (reward.minQuantity != 0) {
+    w.key("min_quantity");
+    w.value(reward.minQuantity);
+  }
+  if (reward.minSpend.value() != 0) {
+    w.key("min_spend");
+    w.value(reward.minSpend.value());
+  }
+  w.endObject();
+}
+
+Result<offers::Reward> decodeReward(const json::Value& value, const std::string& path) {
+  Decoder d(Mode::kRequest);
+  offers::Reward reward;
+  if (!readReward(d, value, path, reward)) {
+    return d.error();
+  }
+  return reward;
 }
 
 uint64_t fingerprint(const CommitRequest& m) { return fnv1a64(encode(m)); }
@@ -797,26 +1129,10 @@ Result<PriceResponse> decodePriceResponse(std::string_view body) {
                  {"total", true},
                  {"points_preview", false},
                  {"coupons", true},
+                 {"points_redeemed", false},
                  {"offline", true}}) ||
-      !d.amount(*root, "", "subtotal", m.subtotal)) {
+      !d.amount(*root, "", "subtotal", m.subtotal) || !readDiscounts(d, *root, m.discounts)) {
     return d.error();
-  }
-  const std::vector<Value>* discounts = d.array(*root, "", "discounts");
-  if (discounts == nullptr) {
-    return d.error();
-  }
-  for (size_t i = 0; i < discounts->size(); ++i) {
-    const Value& item = (*discounts)[i];
-    const std::string path = indexPath("", "discounts", i);
-    DiscountLine line;
-    if (!d.object(item, path,
-                  {{"line", true}, {"amount", true}, {"description", true}, {"coupon", true}}) ||
-        !d.integer(item, path, "line", line.line) || !d.amount(item, path, "amount", line.amount) ||
-        !d.string(item, path, "description", line.description) ||
-        !d.string(item, path, "coupon", line.coupon)) {
-      return d.error();
-    }
-    m.discounts.push_back(std::move(line));
   }
   if (!d.amount(*root, "", "total", m.total) ||
       !d.optionalPoints(*root, "", "points_preview", m.pointsPreview)) {
@@ -830,15 +1146,25 @@ Result<PriceResponse> decodePriceResponse(std::string_view body) {
     const Value& item = (*coupons)[i];
     const std::string path = indexPath("", "coupons", i);
     CouponDecision decision;
-    if (!d.object(item, path, {{"code", true}, {"accepted", true}, {"reason", true}}) ||
+    if (!d.object(item, path,
+                  {{"code", true},
+                   {"accepted", true},
+                   {"reason", true},
+                   {"message", false},
+                   {"discount", false},
+                   {"bonus_points", false}}) ||
         !d.string(item, path, "code", decision.code) ||
         !d.boolean(item, path, "accepted", decision.accepted) ||
-        !d.string(item, path, "reason", decision.reason)) {
+        !d.string(item, path, "reason", decision.reason) ||
+        !d.laterString(item, path, "message", decision.message) ||
+        !d.laterAmount(item, path, "discount", decision.discount) ||
+        !d.laterAmount(item, path, "bonus_points", decision.bonusPoints)) {
       return d.error();
     }
     m.coupons.push_back(std::move(decision));
   }
-  if (!d.boolean(*root, "", "offline", m.offline)) {
+  if (!d.optionalPoints(*root, "", "points_redeemed", m.pointsRedeemed) ||
+      !d.boolean(*root, "", "offline", m.offline)) {
     return d.error();
   }
   return m;
@@ -849,21 +1175,7 @@ std::string encode(const PriceResponse& m) {
   w.beginObject();
   w.key("subtotal");
   w.value(m.subtotal.value());
-  w.key("discounts");
-  w.beginArray();
-  for (const DiscountLine& l : m.discounts) {
-    w.beginObject();
-    w.key("line");
-    w.value(l.line);
-    w.key("amount");
-    w.value(l.amount.value());
-    w.key("description");
-    w.value(l.description);
-    w.key("coupon");
-    w.value(l.coupon);
-    w.endObject();
-  }
-  w.endArray();
+  writeDiscounts(w, m.discounts);
   w.key("total");
   w.value(m.total.value());
   writeOptional(w, "points_preview", m.pointsPreview);
@@ -877,9 +1189,16 @@ std::string encode(const PriceResponse& m) {
     w.value(c.accepted);
     w.key("reason");
     w.value(c.reason);
+    w.key("message");
+    w.value(c.message);
+    w.key("discount");
+    w.value(c.discount.value());
+    w.key("bonus_points");
+    w.value(c.bonusPoints.value());
     w.endObject();
   }
   w.endArray();
+  writeOptional(w, "points_redeemed", m.pointsRedeemed);
   w.key("offline");
   w.value(m.offline);
   w.endObject();
@@ -898,7 +1217,9 @@ Result<CommitResponse> decodeCommitResponse(std::string_view body) {
                  {"points_earned", false},
                  {"points_balance", false},
                  {"receipt", true},
-                 {"coupons", true}}) ||
+                 {"coupons", true},
+                 {"discounts", false},
+                 {"points_redeemed", false}}) ||
       !d.string(*root, "", "status", m.status) ||
       !d.optionalInteger(*root, "", "sale_id", m.saleId) ||
       !d.amount(*root, "", "total", m.total) ||
@@ -922,6 +1243,10 @@ Result<CommitResponse> decodeCommitResponse(std::string_view body) {
       return d.error();
     }
     m.coupons.push_back(std::move(coupon));
+  }
+  if ((d.optional(*root, "discounts") != nullptr && !readDiscounts(d, *root, m.discounts)) ||
+      !d.optionalPoints(*root, "", "points_redeemed", m.pointsRedeemed)) {
+    return d.error();
   }
   return m;
 }
@@ -950,6 +1275,8 @@ std::string encode(const CommitResponse& m) {
     w.endObject();
   }
   w.endArray();
+  writeDiscounts(w, m.discounts);
+  writeOptional(w, "points_redeemed", m.pointsRedeemed);
   w.endObject();
   return w.take();
 }
@@ -964,13 +1291,17 @@ Result<RefundResponse> decodeRefundResponse(std::string_view body) {
                  {"refund_id", false},
                  {"amount_refunded", true},
                  {"points_reversed", false},
+                 {"points_returned", false},
                  {"points_balance", false},
+                 {"coupons_returned", false},
                  {"receipt", true}}) ||
       !d.string(*root, "", "status", m.status) ||
       !d.optionalInteger(*root, "", "refund_id", m.refundId) ||
       !d.amount(*root, "", "amount_refunded", m.amountRefunded) ||
       !d.optionalPoints(*root, "", "points_reversed", m.pointsReversed) ||
+      !d.optionalPoints(*root, "", "points_returned", m.pointsReturned) ||
       !d.optionalPoints(*root, "", "points_balance", m.pointsBalance) ||
+      !d.laterInteger(*root, "", "coupons_returned", m.couponsReturned) ||
       !d.stringArray(*root, "", "receipt", m.receipt)) {
     return d.error();
   }
@@ -986,7 +1317,10 @@ std::string encode(const RefundResponse& m) {
   w.key("amount_refunded");
   w.value(m.amountRefunded.value());
   writeOptional(w, "points_reversed", m.pointsReversed);
+  writeOptional(w, "points_returned", m.pointsReturned);
   writeOptional(w, "points_balance", m.pointsBalance);
+  w.key("coupons_returned");
+  w.value(m.couponsReturned);
   writeStrings(w, "receipt", m.receipt);
   w.endObject();
   return w.take();
@@ -1245,6 +1579,78 @@ std::string encode(const ErrorBody& m) {
   w.value(m.detail);
   w.key("request_id");
   w.value(m.requestId);
+  w.endObject();
+  return w.take();
+}
+
+Result<VoidResponse> decodeVoidResponse(std::string_view body) {
+  Decoder d(Mode::kResponse);
+  const Value* root = d.parse(body);
+  VoidResponse m;
+  if (root == nullptr || !d.object(*root, "", {{"released", true}}) ||
+      !d.integer(*root, "", "released", m.released)) {
+    return d.error();
+  }
+  return m;
+}
+
+std::string encode(const VoidResponse& m) {
+  json::Writer w;
+  w.beginObject();
+  w.key("released");
+  w.value(m.released);
+  w.endObject();
+  return w.take();
+}
+
+Result<OfferList> decodeOfferList(std::string_view body) {
+  Decoder d(Mode::kResponse);
+  const Value* root = d.parse(body);
+  OfferList m;
+  if (root == nullptr || !d.object(*root, "", {{"offers", true}})) {
+    return d.error();
+  }
+  const std::vector<Value>* offers = d.array(*root, "", "offers");
+  if (offers == nullptr) {
+    return d.error();
+  }
+  m.offers.reserve(offers->size());
+  for (size_t i = 0; i < offers->size(); ++i) {
+    const Value& item = (*offers)[i];
+    const std::string path = indexPath("", "offers", i);
+    Offer offer;
+    // The reward is read strictly even in this response: a pos-agent that cannot understand a
+    // reward must not compute a different discount from the core's.
+    if (!d.object(item, path,
+                  {{"campaign", true}, {"name", true}, {"reward", true}, {"stores", true}}) ||
+        !d.integer(item, path, "campaign", offer.campaign) ||
+        !d.string(item, path, "name", offer.name) ||
+        !readReward(d, *item.find("reward"), join(path, "reward"), offer.reward) ||
+        !d.stringArray(item, path, "stores", offer.stores)) {
+      return d.error();
+    }
+    m.offers.push_back(std::move(offer));
+  }
+  return m;
+}
+
+std::string encode(const OfferList& m) {
+  json::Writer w;
+  w.beginObject();
+  w.key("offers");
+  w.beginArray();
+  for (const Offer& o : m.offers) {
+    w.beginObject();
+    w.key("campaign");
+    w.value(o.campaign);
+    w.key("name");
+    w.value(o.name);
+    w.key("reward");
+    encodeReward(w, o.reward);
+    writeStrings(w, "stores", o.stores);
+    w.endObject();
+  }
+  w.endArray();
   w.endObject();
   return w.take();
 }

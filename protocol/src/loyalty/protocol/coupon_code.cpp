@@ -10,6 +10,10 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <system_error>
 #include <utility>
 
 #include "loyalty/protocol/card.h"
@@ -242,6 +246,66 @@ CouponCheck refuse(std::string_view reason) {
   return check;
 }
 
+
+// ---- Key files ---------------------------------------------------------------------------------
+
+constexpr std::string_view kKeyFilePrefix = "coupon-key-";
+constexpr std::string_view kPrivateKeySuffix = ".pem";
+constexpr std::string_view kPublicKeySuffix = ".pub.pem";
+constexpr std::uintmax_t kMaxKeyFileBytes = 64 * 1024;  // an Ed25519 PEM is ~120 bytes
+
+std::string keyFileName(uint16_t keyId, std::string_view suffix) {
+  return std::string(kKeyFilePrefix) + std::to_string(keyId) + std::string(suffix);
+}
+
+// The key id of "coupon-key-<id><suffix>" with <id> in canonical decimal (no sign, no leading
+// zero) and at most 65535, or nullopt.
+std::optional<uint16_t> keyIdOfFileName(std::string_view name, std::string_view suffix) {
+  if (name.size() <= kKeyFilePrefix.size() + suffix.size() ||
+      name.substr(0, kKeyFilePrefix.size()) != kKeyFilePrefix ||
+      name.substr(name.size() - suffix.size()) != suffix) {
+    return std::nullopt;
+  }
+  const std::string_view digits =
+      name.substr(kKeyFilePrefix.size(), name.size() - kKeyFilePrefix.size() - suffix.size());
+  if (digits.size() > 5 || (digits.size() > 1 && digits.front() == '0')) {
+    return std::nullopt;
+  }
+  uint32_t value = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (value > UINT16_MAX) {
+    return std::nullopt;
+  }
+  return static_cast<uint16_t>(value);
+}
+
+// The whole text of a key file. Fails on a missing, unreadable or oversized file.
+Result<std::string> readKeyFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return makeError(ErrorCode::kInvalidValue, "no key file " + path.string());
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxKeyFileBytes) {
+    return makeError(ErrorCode::kInvalidValue,
+                     "key file " + path.string() + " cannot be read or is too large");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return makeError(ErrorCode::kInvalidValue, "cannot open key file " + path.string());
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    return makeError(ErrorCode::kInvalidValue, "cannot read key file " + path.string());
+  }
+  return text;
+}
+
 }  // namespace
 
 bool operator==(const CouponClaims& a, const CouponClaims& b) {
@@ -344,6 +408,64 @@ CouponCheck CouponVerifier::verify(std::string_view code, std::string_view card,
   check.accepted = true;
   check.claims = claims;
   return check;
+}
+
+// ---- Key files ---------------------------------------------------------------------------------
+
+Result<CouponVerifier> loadCouponVerifier(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::directory_iterator it(fs::path(dir), ec);
+  if (ec) {
+    return makeError(ErrorCode::kInvalidValue,
+                     "cannot read the coupon key directory " + dir + ": " + ec.message());
+  }
+  // Collect first, then load in key id order: the outcome does not depend on directory order.
+  std::map<uint16_t, fs::path> files;
+  const fs::directory_iterator end;
+  while (it != end) {
+    const fs::path path = it->path();
+    const std::optional<uint16_t> keyId =
+        keyIdOfFileName(path.filename().string(), kPublicKeySuffix);
+    if (keyId) {
+      files.emplace(*keyId, path);
+    }
+    it.increment(ec);
+    if (ec) {
+      return makeError(ErrorCode::kInvalidValue,
+                       "cannot list the coupon key directory " + dir + ": " + ec.message());
+    }
+  }
+  if (files.empty()) {
+    return makeError(ErrorCode::kInvalidValue,
+                     "no coupon public key (coupon-key-<id>.pub.pem) in " + dir);
+  }
+  CouponVerifier verifier;
+  for (const auto& [keyId, path] : files) {
+    auto pem = readKeyFile(path);
+    if (!pem.ok()) {
+      return pem.error();
+    }
+    const Status added = verifier.addPublicKeyPem(keyId, *pem);
+    if (!added.ok()) {
+      return makeError(ErrorCode::kInvalidValue,
+                       path.filename().string() + ": " + added.error().message);
+    }
+  }
+  return verifier;
+}
+
+Result<CouponSigner> loadCouponSigner(const std::string& dir, uint16_t keyId) {
+  const std::string name = keyFileName(keyId, kPrivateKeySuffix);
+  auto pem = readKeyFile(std::filesystem::path(dir) / name);
+  if (!pem.ok()) {
+    return pem.error();
+  }
+  auto signer = CouponSigner::fromPem(*pem, keyId);
+  if (!signer.ok()) {
+    return makeError(ErrorCode::kInvalidValue, name + ": " + signer.error().message);
+  }
+  return signer;
 }
 
 // ---- Free functions ----------------------------------------------------------------------------

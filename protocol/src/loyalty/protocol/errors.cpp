@@ -59,6 +59,24 @@ CodeInfo info(ErrorCode code) {
       return {"refund_exceeds_sale", 422, "Refund exceeds sale"};
     case ErrorCode::kUnknownCustomer:
       return {"unknown_customer", 404, "Unknown customer"};
+    case ErrorCode::kCouponUnavailable:
+      return {"coupon_unavailable", 409, "Coupon unavailable"};
+    case ErrorCode::kInsufficientPoints:
+      return {"insufficient_points", 409, "Insufficient points"};
+    case ErrorCode::kInvalidPointsRedemption:
+      return {"invalid_points_redemption", 422, "Invalid points redemption"};
+    case ErrorCode::kUnknownCampaign:
+      return {"unknown_campaign", 404, "Unknown campaign"};
+    case ErrorCode::kBudgetExhausted:
+      return {"budget_exhausted", 409, "Budget exhausted"};
+    case ErrorCode::kInvalidState:
+      return {"invalid_state", 409, "Invalid state"};
+    case ErrorCode::kCouponsNotConfigured:
+      return {"coupons_not_configured", 503, "Coupons not configured"};
+    case ErrorCode::kUnauthorized:
+      return {"unauthorized", 401, "Unauthorized"};
+    case ErrorCode::kForbidden:
+      return {"forbidden", 403, "Forbidden"};
     case ErrorCode::kNotFound:
       return {"not_found", 404, "Not found"};
     case ErrorCode::kMethodNotAllowed:
