@@ -111,9 +111,11 @@ std::vector<std::string> reasons(const protocol::PriceResponse& r) {
 }
 
 std::string flipOneBit(std::string code) {
-  // A character in the middle of the signature part, moved to its neighbour in the alphabet.
+  // One bit of the signature: the lowest of the 5 bits a character in the middle of the
+  // signature carries (Crockford base32, so the result is still a well-formed code).
+  static const std::string kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   char& c = code[code.size() - 20];
-  c = c == 'Z' ? 'Y' : (c == '9' ? '8' : static_cast<char>(c + 1));
+  c = kAlphabet[kAlphabet.find(c) ^ 1U];
   return code;
 }
 

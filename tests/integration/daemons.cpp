@@ -141,7 +141,7 @@ void AgentDaemon::start() {
                     (couponKeyDir_.empty() ? std::string()
                                            : "loyalty.agent.coupons.keyDir = " + couponKeyDir_ +
                                                  "\n") +
-                    logging(dir_.file(name_ + ".log")));
+                    logging(dir_.file(name_ + ".log")) + extraConfig_);
   process_ = ChildProcess(agentBinary(), {"--config=" + config}, dir_.file(name_ + ".out"));
   port_ = waitForPortFile(portFile);
   if (port_ == 0) {
@@ -169,6 +169,63 @@ int64_t AgentDaemon::offersCached() const {
   } catch (const std::exception&) {
     return 0;  // not created yet
   }
+}
+
+std::string loyaltyCaBinary() { return LOYALTY_CA_BIN; }
+
+TestCa::TestCa(const TempDir& dir, std::string name)
+    : dir_(dir),
+      name_(std::move(name)),
+      caDir_(dir.file(name_)),
+      outDir_(dir.file(name_ + "-issued")) {
+  if (run({"init", "--out", caDir_, "--name", "Integration " + name_}) != 0 ||
+      run({"issue", "--ca", caDir_, "--kind", "server", "--name", "127.0.0.1", "--out",
+           outDir_}) != 0) {
+    throw std::runtime_error("loyalty-ca failed; see " + dir_.file(name_ + ".log"));
+  }
+}
+
+int TestCa::run(const std::vector<std::string>& args) {
+  ChildProcess process(loyaltyCaBinary(), args, dir_.file(name_ + ".log"));
+  return process.wait();
+}
+
+TestCa::Terminal TestCa::issueTerminal(const std::string& store, const std::string& terminal) {
+  if (run({"issue", "--ca", caDir_, "--kind", "terminal", "--store", store, "--terminal",
+           terminal, "--out", outDir_}) != 0) {
+    throw std::runtime_error("loyalty-ca issue failed; see " + dir_.file(name_ + ".log"));
+  }
+  const std::string base = outDir_ + "/terminal-" + store + "-" + terminal;
+  return Terminal{base + ".cert.pem", base + ".key.pem"};
+}
+
+void TestCa::revoke(const Terminal& terminal) {
+  if (run({"revoke", "--ca", caDir_, "--cert", terminal.certificate}) != 0) {
+    throw std::runtime_error("loyalty-ca revoke failed; see " + dir_.file(name_ + ".log"));
+  }
+}
+
+std::string TestCa::coreConfig(bool withCrl) const {
+  return "loyalty.core.tls.certificate = " + serverCertificate() + "\n" +
+         "loyalty.core.tls.privateKey = " + serverKey() + "\n" +
+         "loyalty.core.tls.caCertificate = " + caCertificate() + "\n" +
+         (withCrl ? "loyalty.core.tls.crl = " + crl() + "\n" : std::string());
+}
+
+std::string TestCa::agentConfig(const Terminal& terminal) const {
+  return "loyalty.agent.core.tls.caCertificate = " + caCertificate() + "\n" +
+         "loyalty.agent.core.tls.certificate = " + terminal.certificate + "\n" +
+         "loyalty.agent.core.tls.privateKey = " + terminal.privateKey + "\n";
+}
+
+agent::ClientTlsFiles TestCa::clientFiles(const Terminal* terminal) const {
+  agent::ClientTlsFiles files;
+  files.caCertificateFile = caCertificate();
+  if (terminal != nullptr) {
+    files.certificateFile = terminal->certificate;
+    files.privateKeyFile = terminal->privateKey;
+  }
+  return files;
 }
 
 DbInspector::DbInspector(const std::string& path) {

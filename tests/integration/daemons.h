@@ -50,6 +50,9 @@ class AgentDaemon {
  public:
   AgentDaemon(const TempDir& dir, std::string name, uint16_t corePort, int budgetMs = 300,
               std::string couponKeyDir = "");
+  // Lines appended to the configuration written by start() (e.g. TestCa::agentConfig).
+  void setExtraConfig(std::string lines) { extraConfig_ = std::move(lines); }
+  std::string logFile() const { return dir_.file(name_ + ".log"); }
   void start();
   void kill();  // SIGKILL
   void stop();  // SIGTERM
@@ -66,8 +69,47 @@ class AgentDaemon {
   uint16_t corePort_;
   int budgetMs_;
   std::string couponKeyDir_;
+  std::string extraConfig_;
   uint16_t port_ = 0;
   ChildProcess process_;
+};
+
+// The loyalty-ca binary (path injected by CMake).
+std::string loyaltyCaBinary();
+
+// A chain CA made by the real loyalty-ca binary in dir/<name>: `init`, a server certificate for
+// 127.0.0.1, and terminal certificates on demand. Failures throw std::runtime_error.
+class TestCa {
+ public:
+  struct Terminal {
+    std::string certificate;
+    std::string privateKey;
+  };
+
+  explicit TestCa(const TempDir& dir, std::string name = "ca");
+  const std::string& caDir() const { return caDir_; }
+  std::string caCertificate() const { return caDir_ + "/ca.cert.pem"; }
+  std::string crl() const { return caDir_ + "/ca.crl.pem"; }
+  std::string serverCertificate() const { return outDir_ + "/server-127.0.0.1.cert.pem"; }
+  std::string serverKey() const { return outDir_ + "/server-127.0.0.1.key.pem"; }
+
+  Terminal issueTerminal(const std::string& store, const std::string& terminal);
+  void revoke(const Terminal& terminal);
+  // Runs loyalty-ca with args; returns its exit status (its output goes to dir/<name>.log).
+  int run(const std::vector<std::string>& args);
+
+  // loyalty.core.tls.* lines: server certificate, CA, and the CRL when withCrl.
+  std::string coreConfig(bool withCrl = true) const;
+  // loyalty.agent.core.tls.* lines for a till.
+  std::string agentConfig(const Terminal& terminal) const;
+  // A TLS state for a Client: the CA, and the till's certificate when given.
+  agent::ClientTlsFiles clientFiles(const Terminal* terminal = nullptr) const;
+
+ private:
+  const TempDir& dir_;
+  std::string name_;
+  std::string caDir_;
+  std::string outDir_;
 };
 
 // Read-only queries on a SQLite file (the core's database), for checking what was stored.

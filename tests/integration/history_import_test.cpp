@@ -66,8 +66,11 @@ std::string readText(const std::string& path) {
   return s.str();
 }
 
-// Runs loyalty-import with args; returns its exit status (output in logFile).
-int runImport(const std::vector<std::string>& args, const std::string& logFile) {
+// Runs loyalty-import with args and an admin token of core; returns its exit status (output in
+// logFile).
+int runImport(const CoreDaemon& core, std::vector<std::string> args, const std::string& logFile) {
+  args.push_back("--token");
+  args.push_back(core.adminToken());
   ChildProcess process(importBinary(), args, logFile);
   return process.wait();
 }
@@ -85,7 +88,7 @@ TEST_CASE("HistoryImport: loyalty-import loads a CSV once; a second import chang
   const std::string address = "127.0.0.1:" + std::to_string(core.port());
 
   // Small chunks: customers' baskets span requests.
-  REQUIRE(runImport({"--core", address, "--baskets", csvPath, "--chunk", "7"},
+  REQUIRE(runImport(core, {"--core", address, "--baskets", csvPath, "--chunk", "7"},
                     dir.file("import1.out")) == 0);
   INFO(readText(dir.file("import1.out")));
   CHECK(readText(dir.file("import1.out")).find("imported " + std::to_string(data.baskets) +
@@ -112,7 +115,7 @@ TEST_CASE("HistoryImport: loyalty-import loads a CSV once; a second import chang
   CHECK(db.scalar("SELECT count(*) FROM sale_lines WHERE unit_price < 49 OR quantity <> 1") == 0);
 
   const std::string before = db.snapshot();
-  REQUIRE(runImport({"--core", address, "--baskets", csvPath, "--chunk", "1000"},
+  REQUIRE(runImport(core, {"--core", address, "--baskets", csvPath, "--chunk", "1000"},
                     dir.file("import2.out")) == 0);
   CHECK(readText(dir.file("import2.out"))
             .find("imported 0 baskets (" + std::to_string(data.baskets) + " already imported") !=
@@ -121,11 +124,11 @@ TEST_CASE("HistoryImport: loyalty-import loads a CSV once; a second import chang
 
   // A bad file (customer id out of range) and bad usage change nothing.
   writeText(dir.file("bad.csv"), "customer_id,basket_key,item_id\n1,1,1\n100000000000,1,1\n");
-  CHECK(runImport({"--core", address, "--baskets", dir.file("bad.csv")}, dir.file("bad.out")) ==
+  CHECK(runImport(core, {"--core", address, "--baskets", dir.file("bad.csv")}, dir.file("bad.out")) ==
         1);
   CHECK(readText(dir.file("bad.out")).find("customer_id") != std::string::npos);
-  CHECK(runImport({"--core", address}, dir.file("usage.out")) == 2);
-  CHECK(runImport({"--core", address, "--baskets", dir.file("missing.csv")},
+  CHECK(runImport(core, {"--core", address}, dir.file("usage.out")) == 2);
+  CHECK(runImport(core, {"--core", address, "--baskets", dir.file("missing.csv")},
                   dir.file("missing.out")) == 1);
   CHECK(db.snapshot() == before);
 

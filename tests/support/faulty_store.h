@@ -2,9 +2,16 @@
 // failWrites: every write() fails with kStorageFailure before running its fn.
 // failAfterFn: write() runs fn against the real store's writer but then reports a failure and
 // discards it (as when the COMMIT or its fsync fails).
+// failReads: findCustomer fails with kStorageFailure; every other read is forwarded unchanged.
+//
+// Thread safety: as the wrapped store (the flags are atomics). The wrapped store must outlive it.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "domain/store.h"
 
@@ -88,6 +95,15 @@ class FaultyStore final : public core::domain::LoyaltyStore {
   base::Result<std::vector<core::domain::AuditEntry>> audit(int64_t beforeId,
                                                             size_t limit) override {
     return inner_.audit(beforeId, limit);
+  }
+  base::Result<std::vector<std::pair<int64_t, std::string>>> habitProfiles(int64_t afterCustomerId,
+                                                                           size_t limit) override {
+    return inner_.habitProfiles(afterCustomerId, limit);
+  }
+  base::Result<std::vector<core::domain::Coupon>> couponsOfCampaign(int64_t campaignId,
+                                                                    uint64_t afterSerial,
+                                                                    size_t limit) override {
+    return inner_.couponsOfCampaign(campaignId, afterSerial, limit);
   }
 
  private:

@@ -382,7 +382,8 @@ TEST_CASE("loyaltyctl: users list, add and set", "[tools]") {
   state.answers["POST /v1/admin/users"] =
       R"({"name":"ann","role":"analyst","stores":[],"created_at_ms":1,"disabled":false})";
   state.answers["PUT /v1/admin/users/maria"] =
-      R"({"name":"maria","role":"store_manager","stores":["S1"],"created_at_ms":1,"disabled":true})";
+      R"({"name":"maria","role":"store_manager","stores":["S1"],"created_at_ms":1,)"
+      R"("disabled":true})";
   const Run list = ctl(state, {"--token", kToken, "users", "list"});
   INFO(list.out);
   CHECK(list.exit == 0);
@@ -480,7 +481,8 @@ TEST_CASE("loyaltyctl: campaigns list, show, create, update, status, issue, prev
   state.answers["PUT /v1/admin/campaigns/7"] = campaign;
   state.answers["POST /v1/admin/campaigns/7/status"] = campaign;
   state.answers["POST /v1/admin/campaigns/7/issue"] =
-      R"({"coupons":[{"card":"9000000000019","serial":41,"code":"LC1XYZ","expires":"2024-03-14"}]})";
+      R"({"coupons":[{"card":"9000000000019","serial":41,"code":"LC1XYZ",)"
+      R"("expires":"2024-03-14"}]})";
   state.answers["POST /v1/admin/campaigns/preview"] =
       R"({"days":7,"sales_scanned":10,"sales_touched":3,"shoppers_touched":3,)"
       R"("coupons_issued":0,"discount_cost":1234,"points_cost":0})";

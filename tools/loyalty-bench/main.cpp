@@ -227,9 +227,7 @@ int run(const std::vector<std::string>& args) {
     warm.durationS = kWarmUpS;
     progress("warm-up, not counted", warm.durationS);
     // Iterations far beyond the measured ones, so that no commit key repeats.
-    warm.makeCalls = [make = spec.makeCalls](int t, int64_t k) {
-      return make(t, k + 1000000000);
-    };
+    warm.makeCalls = [make = spec.makeCalls](int t, int64_t k) { return make(t, k + 1000000000); };
     (void)runPhase(warm);
   }
   progress(spec.label.c_str(), spec.durationS);

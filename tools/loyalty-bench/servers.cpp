@@ -28,7 +28,9 @@ std::string logging(const std::string& logFile) {
   return "logging.loggers.root.channel = file\n"
          "logging.loggers.root.level = information\n"
          "logging.channels.file.class = FileChannel\n"
-         "logging.channels.file.path = " + logFile + "\n"
+         "logging.channels.file.path = " +
+         logFile +
+         "\n"
          "logging.channels.file.formatter.class = PatternFormatter\n"
          "logging.channels.file.formatter.pattern = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t\n";
 }
@@ -114,8 +116,7 @@ SpawnedServers::~SpawnedServers() {
   }
 }
 
-base::Result<Endpoint> SpawnedServers::launch(const std::string& binary,
-                                              const std::string& name,
+base::Result<Endpoint> SpawnedServers::launch(const std::string& binary, const std::string& name,
                                               const std::string& config) {
   if (::access(binary.c_str(), X_OK) != 0) {
     return base::makeError(base::ErrorCode::kUnavailable,
@@ -152,9 +153,8 @@ base::Result<Endpoint> SpawnedServers::launch(const std::string& binary,
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       children_.pop_back();
-      return base::makeError(base::ErrorCode::kUnavailable,
-                             name + " exited at start; see " + dir_ + "/" + name + ".log and " +
-                                 outFile);
+      return base::makeError(base::ErrorCode::kUnavailable, name + " exited at start; see " + dir_ +
+                                                                "/" + name + ".log and " + outFile);
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -164,10 +164,11 @@ base::Result<Endpoint> SpawnedServers::launch(const std::string& binary,
 
 base::Result<Endpoint> SpawnedServers::startCore(int coreThreads) {
   const std::string config = dir_ + "/core.properties";
-  std::string text = "loyalty.core.http.host = 127.0.0.1\n"
-                     "loyalty.core.http.port = 0\n"
-                     "loyalty.core.http.portFile = core.port\n"
-                     "loyalty.core.storage.path = core.db\n";
+  std::string text =
+      "loyalty.core.http.host = 127.0.0.1\n"
+      "loyalty.core.http.port = 0\n"
+      "loyalty.core.http.portFile = core.port\n"
+      "loyalty.core.storage.path = core.db\n";
   if (coreThreads > 0) {
     text += "loyalty.core.http.threads = " + std::to_string(coreThreads) + "\n";
   }
@@ -186,17 +187,26 @@ base::Result<Endpoint> SpawnedServers::startCore(int coreThreads) {
   return launch(ownExecutableDir() + "/loyalty-core", "core", config);
 }
 
-base::Result<Endpoint> SpawnedServers::startAgent(const Endpoint& core, int index,
-                                                  int budgetMs) {
+base::Result<Endpoint> SpawnedServers::startAgent(const Endpoint& core, int index, int budgetMs) {
   const std::string name = "agent" + std::to_string(index);
   const std::string config = dir_ + "/" + name + ".properties";
-  const std::string text = "loyalty.agent.http.host = 127.0.0.1\n"
-                           "loyalty.agent.http.port = 0\n"
-                           "loyalty.agent.http.portFile = " + name + ".port\n"
-                           "loyalty.agent.core.host = " + core.host + "\n"
-                           "loyalty.agent.core.port = " + std::to_string(core.port) + "\n"
-                           "loyalty.agent.core.budgetMs = " + std::to_string(budgetMs) + "\n"
-                           "loyalty.agent.outbox.path = " + name + ".db\n";
+  const std::string text =
+      "loyalty.agent.http.host = 127.0.0.1\n"
+      "loyalty.agent.http.port = 0\n"
+      "loyalty.agent.http.portFile = " +
+      name +
+      ".port\n"
+      "loyalty.agent.core.host = " +
+      core.host +
+      "\n"
+      "loyalty.agent.core.port = " +
+      std::to_string(core.port) +
+      "\n"
+      "loyalty.agent.core.budgetMs = " +
+      std::to_string(budgetMs) +
+      "\n"
+      "loyalty.agent.outbox.path = " +
+      name + ".db\n";
   if (!writeText(config, text + logging(dir_ + "/" + name + ".log"))) {
     return base::makeError(base::ErrorCode::kInternal, "cannot write " + config);
   }

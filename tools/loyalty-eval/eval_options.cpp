@@ -85,6 +85,14 @@ options:
   --tifu-alpha A         tifu-knn: alpha (default 0.7, the published value)
   --tune                 grid-search the system's parameters on the validation users
   --score-validation     score the validation users instead of the test users (tuning by hand)
+  --timing               instead of the evaluation, time what a personalized coupon campaign adds
+                         to a commit (profile work, then chooseCoupons) for the users with the
+                         most baskets; prints p50/p90/p99/max (with --json, as JSON)
+  --timing-min-baskets N users with at least N stored baskets (default 50)
+  --timing-shoppers N    when fewer qualify, the N users with the most baskets (default 50)
+  --timing-repeat N      timed commits per selected user (default 20)
+  --timing-count N       coupons chosen per commit, 1..10 (default 3)
+  --timing-discover P    discover share in percent, 0..100 (default 20)
   --help                 this text
 Progress goes to stderr. Exit status: 0 success, 1 unreadable or invalid data, 2 bad usage.
 )";
@@ -92,6 +100,7 @@ Progress goes to stderr. Exit status: 0 success, 1 unreadable or invalid data, 2
 
 base::Result<CliOptions> parseArgs(const std::vector<std::string>& args) {
   CliOptions options;
+  std::string timingOption;  // the last --timing-* option seen
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     std::string value;
@@ -145,6 +154,31 @@ base::Result<CliOptions> parseArgs(const std::vector<std::string>& args) {
       status = flag(options.json);
     } else if (name == "--tune") {
       status = flag(options.tune);
+    } else if (name == "--timing") {
+      status = flag(options.timing);
+    } else if (name == "--timing-min-baskets") {
+      status = count(options.timingOptions.minPastBaskets, 1);
+      timingOption = name;
+    } else if (name == "--timing-shoppers") {
+      status = count(options.timingOptions.minShoppers, 1);
+      timingOption = name;
+    } else if (name == "--timing-repeat") {
+      status = count(options.timingOptions.repetitions, 1);
+      timingOption = name;
+    } else if (name == "--timing-count") {
+      status = count(options.timingOptions.couponCount, 1);
+      if (status && options.timingOptions.couponCount > pz::kMaxCouponChoices) {
+        status = bad("--timing-count needs an integer in [1, 10]");
+      }
+      timingOption = name;
+    } else if (name == "--timing-discover") {
+      size_t percent = 0;
+      status = count(percent, 0);
+      if (status && percent > 100) {
+        status = bad("--timing-discover needs an integer in [0, 100]");
+      }
+      options.timingOptions.discoverPercent = static_cast<int64_t>(percent);
+      timingOption = name;
     } else if (name == "--score-validation") {
       status = flag(options.eval.scoreValidation);
     } else if (name == "--tifu-alpha") {
@@ -216,6 +250,12 @@ base::Result<CliOptions> parseArgs(const std::vector<std::string>& args) {
   }
   if (options.tafengDir.empty() == options.basketsCsv.empty()) {
     return bad("give exactly one of --tafeng DIR and --baskets FILE.csv");
+  }
+  if (options.timing && options.tune) {
+    return bad("--timing and --tune are different runs: give one of them");
+  }
+  if (!timingOption.empty() && !options.timing) {
+    return bad(timingOption + " needs --timing");
   }
   return options;
 }

@@ -3,7 +3,8 @@
 //                [--max-baskets N] [--min-item-count N] [--methods a,b,...] [--json]
 //                [--alpha A] [--decay R] [--capacity N] [--neighbours K]
 //                [--similarity euclidean|cosine] [--tifu-alpha A] [--tune] [--score-validation]
-//                [--help]
+//                [--timing [--timing-min-baskets N] [--timing-shoppers N] [--timing-repeat N]
+//                 [--timing-count N] [--timing-discover P]] [--help]
 // Values may follow as the next argument or after '=' (--folds=5).
 //
 // Thread safety: pure functions.
@@ -14,6 +15,7 @@
 
 #include "loyalty-eval/eval_data.h"
 #include "loyalty-eval/eval_runner.h"
+#include "loyalty-eval/eval_timing.h"
 #include "loyalty/base/result.h"
 
 namespace loyalty::tools::eval {
@@ -25,6 +27,8 @@ struct CliOptions {
   EvalOptions eval;
   bool json = false;
   bool tune = false;
+  bool timing = false;  // --timing: the commit-cost benchmark instead of the evaluation
+  TimingOptions timingOptions;
   bool help = false;
 };
 

@@ -8,6 +8,7 @@
 #include "loyalty-eval/eval_options.h"
 #include "loyalty-eval/eval_report.h"
 #include "loyalty-eval/eval_runner.h"
+#include "loyalty-eval/eval_timing.h"
 
 namespace {
 
@@ -44,6 +45,17 @@ int main(int argc, char** argv) {
   const DataStats stats = statsOf(data);
   progress("loaded " + std::to_string(stats.users) + " users, " + std::to_string(stats.baskets) +
            " baskets, " + std::to_string(stats.items) + " items");
+
+  if (options.timing) {
+    auto timed = runTiming(data, options.eval.system, options.timingOptions, progress);
+    if (!timed) {
+      std::cerr << "loyalty-eval: " << timed.error().message << "\n";
+      return kExitData;
+    }
+    std::cout << (options.json ? renderTimingJson(timed.value(), options.timingOptions)
+                               : renderTimingText(timed.value(), options.timingOptions, source));
+    return 0;
+  }
 
   if (options.tune) {
     auto rows = tune(data, TuneGrid(), options.eval.folds, options.eval.seed, options.eval.system,

@@ -307,7 +307,7 @@ class AdminRoutes {
 
   Response updateUser(const Request& req, const domain::User& user) const {
     const std::string& name = req.param("name");
-    const std::string target = "user:" + name;
+    const std::string target = isUserName(name) ? "user:" + name : std::string("user:?");
     if (auto refused =
             requireChangeRole(req, user, {Role::kHqAdmin}, "change users", "user.update", target)) {
       return *refused;
@@ -496,6 +496,10 @@ class AdminRoutes {
   }
 
   Response createCampaign(const Request& req, const domain::User& user) const {
+    if (user.role == Role::kAnalyst) {
+      return denied(req, user, base::makeError(ErrorCode::kForbidden, "an analyst may only read"),
+                    "campaign.create", "campaign:new");
+    }
     auto body = jsonBody(req, protocol::kMaxBodyBytes);
     if (!body.ok()) {
       return fail(req, body.error());

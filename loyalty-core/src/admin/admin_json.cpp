@@ -553,6 +553,12 @@ void writeCampaign(Writer& w, const domain::Campaign& c) {
   }
   w.key("control_percent");
   w.value(c.controlPercent);
+  w.key("personalized_count");
+  w.value(c.personalizedCount);
+  w.key("discover_percent");
+  w.value(c.discoverPercent);
+  w.key("allow_basket_items");
+  w.value(c.allowBasketItems);
   w.key("issued_count");
   w.value(c.issuedCount);
   w.key("redeemed_count");
@@ -593,6 +599,9 @@ base::Result<CampaignInput> decodeCampaign(const Value& v, const std::string& pa
                  "issuance",
                  "trigger",
                  "control_percent",
+                 "personalized_count",
+                 "discover_percent",
+                 "allow_basket_items",
                  "issued_count",
                  "redeemed_count",
                  "redeemed_cost",
@@ -637,7 +646,13 @@ base::Result<CampaignInput> decodeCampaign(const Value& v, const std::string& pa
       r.fail(ErrorCode::kMissingField, JsonReader::join(path, "reward"),
              "required field is missing");
     } else {
-      auto decoded = protocol::decodeReward(*reward, JsonReader::join(path, "reward"));
+      // A personalized campaign's reward names no product: each shopper's is chosen at the till.
+      const Value* issuance = v.find("issuance");
+      const bool personalized = issuance != nullptr && issuance->isString() &&
+                                issuance->asString() == "personalized";
+      auto decoded = personalized
+                         ? protocol::decodeRewardTemplate(*reward, JsonReader::join(path, "reward"))
+                         : protocol::decodeReward(*reward, JsonReader::join(path, "reward"));
       if (!decoded.ok()) {
         return decoded.error();
       }
@@ -689,6 +704,9 @@ base::Result<CampaignInput> decodeCampaign(const Value& v, const std::string& pa
     }
   }
   r.integer(v, path, "control_percent", c.controlPercent);
+  r.integer(v, path, "personalized_count", c.personalizedCount);
+  r.integer(v, path, "discover_percent", c.discoverPercent);
+  r.boolean(v, path, "allow_basket_items", c.allowBasketItems);
   // Read-only: type-checked, then ignored.
   int64_t ignored = 0;
   r.integer(v, path, "issued_count", ignored);

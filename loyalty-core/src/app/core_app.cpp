@@ -20,6 +20,8 @@
 
 #include "admin/admin_api.h"
 #include "app/coupon_keys_adapter.h"
+#include "app/server_tls.h"
+#include "app/neighbour_refresher.h"
 #include "app/settings.h"
 #include "domain/catalogue.h"
 #include "domain/checkout_service.h"
@@ -178,9 +180,11 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
     }
   }
   domain::Catalogue catalogue;
+  personalization::NeighbourBook neighbours;
+  NeighbourRefresher refresher(**store, neighbours, clock, settings->neighbourRefreshMinutes, log);
   domain::CheckoutService service(domain::CheckoutDeps{**store, catalogue, clock, programme,
                                                        campaigns, couponKeys.get(),
-                                                       couponKeys.get()});
+                                                       couponKeys.get(), &neighbours});
   if (auto loaded = service.loadCatalogue(); !loaded.ok()) {
     log.error("cannot load the catalogue: " + loaded.error().message);
     return EXIT_SOFTWARE;
@@ -193,7 +197,20 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
   admin::addAdminRoutes(router, adminContext);
 
   try {
-    Poco::Net::ServerSocket socket;
+    // HTTPS only when loyalty.core.tls.certificate is set (app/server_tls.h). Declared before the
+    // server so that it outlives every connection.
+    std::unique_ptr<ServerTls> tls;
+    if (settings->tls.enabled()) {
+      auto created = ServerTls::create(settings->tls);
+      if (!created.ok()) {
+        log.error("TLS: " + created.error().message);
+        return EXIT_CONFIG;
+      }
+      tls = std::move(created).value();
+      log.information("TLS: " + tls->summary());
+    }
+    Poco::Net::ServerSocket socket =
+        tls != nullptr ? tls->newServerSocket() : Poco::Net::ServerSocket();
     socket.bind(Poco::Net::SocketAddress(settings->httpHost, settings->httpPort), true);
     socket.listen(1024);
     const uint16_t port = socket.address().port();
@@ -208,8 +225,9 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
     params->setTimeout(Poco::Timespan(kRequestTimeoutS, 0));  // a stalled request is dropped
     Poco::Net::HTTPServer server(new http::RouterFactory(router), pool, socket, params);
     server.start();
-    log.information("loyalty-core listening on %s:%hu, database %s, %z products",
-                    settings->httpHost, port, settings->databasePath, catalogue.size());
+    log.information("loyalty-core listening on %s:%hu (%s), database %s, %z products",
+                    settings->httpHost, port, std::string(tls != nullptr ? "HTTPS" : "HTTP"),
+                    settings->databasePath, catalogue.size());
     if (!settings->portFile.empty() && !writePortFile(settings->portFile, port)) {
       log.error("cannot write the port file " + settings->portFile);
       server.stop();

@@ -4,6 +4,7 @@
 #include <Poco/Path.h>
 #include <Poco/StringTokenizer.h>
 
+#include <utility>
 #include <vector>
 
 namespace loyalty::core::app {
@@ -33,8 +34,37 @@ const char* const kKnownKeys[] = {
     "earn.pointsPerUnit", "earn.unitMinor",     "earn.excludedCategories",
     "coupons.keyDir",     "coupons.signingKeyId",
     "admin.bootstrapUser", "admin.bootstrapPasswordFile", "admin.tokenMinutes",
-    "admin.passwordIterations",
+    "admin.passwordIterations", "personalization.refreshMinutes",
 };
+
+// The loyalty.core.tls.* keys (docs/configuration.md).
+const char* const kTlsKeys[] = {
+    "tls.certificate", "tls.privateKey", "tls.caCertificate", "tls.crl",
+    "tls.requireClientCertificate",
+};
+
+base::Result<TlsSettings> readTlsSettings(const Poco::Util::AbstractConfiguration& c,
+                                          const std::string& p, const std::string& baseDir) {
+  TlsSettings tls;
+  tls.certificate = resolve(c.getString(p + "tls.certificate", ""), baseDir);
+  tls.privateKey = resolve(c.getString(p + "tls.privateKey", ""), baseDir);
+  tls.caCertificate = resolve(c.getString(p + "tls.caCertificate", ""), baseDir);
+  tls.crl = resolve(c.getString(p + "tls.crl", ""), baseDir);
+  try {
+    tls.requireClientCertificate = c.getBool(p + "tls.requireClientCertificate", true);
+  } catch (const Poco::Exception&) {
+    return badKey(p + "tls.requireClientCertificate", "must be true or false");
+  }
+  if (tls.enabled() && (tls.privateKey.empty() || tls.caCertificate.empty())) {
+    return badKey(p + "tls.certificate", "needs tls.privateKey and tls.caCertificate too");
+  }
+  if (!tls.enabled() && (!tls.privateKey.empty() || !tls.caCertificate.empty() ||
+                         !tls.crl.empty() || c.hasProperty(p + "tls.requireClientCertificate"))) {
+    return badKey(p + "tls.certificate",
+                  "must be set when another tls.* key is (TLS is on exactly when it is set)");
+  }
+  return tls;
+}
 
 // Collects every leaf key below root ("loyalty.core"), relative to it.
 void leafKeys(const Poco::Util::AbstractConfiguration& c, const std::string& root,
@@ -64,6 +94,9 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
   for (const auto& k : present) {
     bool known = false;
     for (const char* kk : kKnownKeys) {
+      known = known || k == kk;
+    }
+    for (const char* kk : kTlsKeys) {
       known = known || k == kk;
     }
     if (!known && !k.empty()) {
@@ -137,6 +170,15 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
       !st.ok())
     return st.error();
   s.passwordIterations = v;
+  if (auto st = readInt("personalization.refreshMinutes", s.neighbourRefreshMinutes, 1, 10080, v);
+      !st.ok())
+    return st.error();
+  s.neighbourRefreshMinutes = v;
+  auto tls = readTlsSettings(c, p, baseDir);
+  if (!tls.ok()) {
+    return tls.error();
+  }
+  s.tls = std::move(tls).value();
   return s;
 }
 

@@ -12,6 +12,18 @@
 
 namespace loyalty::core::app {
 
+// TLS of the server (docs/operations.md, "TLS"). Empty certificate: plain HTTP. Otherwise the
+// server speaks HTTPS only, and privateKey and caCertificate are set too (readSettings checks).
+struct TlsSettings {
+  std::string certificate;    // PEM: the core's server certificate (loyalty-ca issue --kind server)
+  std::string privateKey;     // PEM: its private key (unencrypted, mode 0600)
+  std::string caCertificate;  // PEM: the chain's CA; client certificates must chain to it
+  std::string crl;            // PEM CRL of that CA; empty: no revocation check. Re-read on change.
+  bool requireClientCertificate = true;  // false: clients without a certificate are let in too
+
+  bool enabled() const { return !certificate.empty(); }
+};
+
 struct Settings {
   std::string httpHost = "127.0.0.1";
   uint16_t httpPort = 8440;   // 0: the OS chooses (see portFile)
@@ -30,6 +42,8 @@ struct Settings {
   std::string bootstrapPasswordFile;  // its password: the first line of this file
   int64_t tokenMinutes = 480;
   int64_t passwordIterations = 100'000;
+  TlsSettings tls;  // loyalty.core.tls.*
+  int64_t neighbourRefreshMinutes = 60;  // rebuild of personalized coupons' neighbour vectors
 };
 
 // Reads the loyalty.core.* keys. Relative paths are resolved against baseDir (the directory

@@ -83,17 +83,6 @@ Status refreshTier(StoreWriter& w, Customer& customer, const Programme& programm
   return Status();
 }
 
-// Adds basket to the customer's stored profile (one load, one update, one save).
-Status updateHabitProfile(StoreWriter& w, int64_t customerId, const std::vector<SaleLine>& lines,
-                          const personalization::ProfileParams& params, int64_t nowMs) {
-  auto profile = loadHabitProfile(w, customerId, params);
-  if (!profile.ok()) {
-    return profile.error();
-  }
-  profile->update(profileBasketOf(lines));
-  return w.saveHabitProfile(customerId, profile->serialize(), nowMs);
-}
-
 Status appendChecked(StoreWriter& w, LedgerEntry entry, Points& balance) {
   if (entry.points.value() == 0) {
     return Status();
@@ -298,7 +287,7 @@ Result<PriceResult> CheckoutService::price(const PriceCommand& cmd) {
     if (v.accepted) {
       v.discount = a.outcome.cost;
       v.bonusPoints = a.outcome.bonusPoints;
-      v.message = offers::describe(a.campaign->reward);
+      v.message = offers::describe(rewardFor(*a.campaign, a.coupon->sku));
       bonus = bonus + a.outcome.bonusPoints;
       couponDiscount = couponDiscount + a.outcome.cost;
       for (const auto& d : a.outcome.discounts) {
@@ -537,6 +526,16 @@ Result<CommitResult> CheckoutService::commit(const CommitCommand& cmd) {
       }
     }
 
+    // The habit profile moves with the sale; personalized coupons are chosen from it.
+    auto profile = loadHabitProfile(w, customer.id, profileParams_);
+    if (!profile.ok()) {
+      return profile.error();
+    }
+    profile->update(profileBasketOf(sale.lines));
+    if (Status saved = w.saveHabitProfile(customer.id, profile->serialize(), now); !saved.ok()) {
+      return saved;
+    }
+
     // Checkout-trigger coupons printed on this receipt.
     if (deps_.issuer != nullptr) {
       for (const Campaign& listed : *book) {
@@ -593,8 +592,7 @@ Result<CommitResult> CheckoutService::commit(const CommitCommand& cmd) {
       }
     }
 
-    if (Status p = updateHabitProfile(w, customer.id, sale.lines, profileParams_, now);
-        !p.ok()) {
+    if (Status p = issuePersonalized(w, *book, customer, sale, *profile, rl, now); !p.ok()) {
       return p;
     }
     auto described = describeCommit(w, std::move(sale), false);
@@ -609,6 +607,112 @@ Result<CommitResult> CheckoutService::commit(const CommitCommand& cmd) {
     return s.error();
   }
   return result;
+}
+
+Status CheckoutService::issuePersonalized(StoreWriter& w, const std::vector<Campaign>& book,
+                                          const Customer& customer, const Sale& sale,
+                                          const personalization::HabitProfile& profile,
+                                          const std::vector<offers::RewardLine>& basket,
+                                          int64_t nowMs) {
+  const TxnKey& key = sale.key;
+  std::shared_ptr<const personalization::NeighbourSnapshot> neighbours;
+  for (const Campaign& listed : book) {
+    if (listed.issuance != IssuanceKind::kPersonalized ||
+        !campaignLive(listed, key.businessDate, key.store, customer.tier)) {
+      continue;
+    }
+    auto fresh = w.findCampaign(listed.id);
+    if (!fresh.ok()) {
+      return fresh.error();
+    }
+    if (!fresh->has_value()) {
+      continue;
+    }
+    Campaign c = **fresh;
+    if (!campaignLive(c, key.businessDate, key.store, customer.tier)) {
+      continue;
+    }
+    const bool control = inControlGroup(c, customer.id);
+    int64_t room = c.personalizedCount;
+    if (!control && c.budgetCount > 0) {
+      room = std::min(room, c.budgetCount - c.issuedCount);
+    }
+    if (c.capPerPeriod > 0) {
+      auto issued = w.countIssued(customer.id, c.id, nowMs - daysToMs(c.capPeriodDays));
+      if (!issued.ok()) {
+        return issued.error();
+      }
+      room = std::min(room, c.capPerPeriod - *issued);
+    }
+    if (room <= 0 || (!control && deps_.issuer == nullptr)) {
+      continue;
+    }
+
+    if (!neighbours) {
+      neighbours = deps_.neighbours != nullptr ? deps_.neighbours->current()
+                                               : std::make_shared<personalization::NeighbourSnapshot>();
+    }
+    auto own = neighbours->vectors.find(customer.id);
+    static const personalization::SparseVector kNone;
+    const personalization::SparseVector& neighbourVector =
+        own != neighbours->vectors.end() ? own->second : kNone;
+    std::vector<int64_t> basketItems;
+    for (const auto& line : basket) {
+      basketItems.push_back(itemIdOf(line.sku));
+    }
+    personalization::ChoiceParams params;
+    params.count = static_cast<size_t>(room);
+    params.discoverPercent = c.discoverPercent;
+    params.allowBasketItems = c.allowBasketItems;
+    const auto eligible = [&](int64_t itemId) {
+      const std::optional<std::string> sku = deps_.catalogue.skuOfItem(itemId);
+      if (!sku) {
+        return false;
+      }
+      if (c.reward.target != offers::TargetKind::kCategory) {
+        return true;
+      }
+      const std::optional<std::string> category = deps_.catalogue.categoryOf(*sku);
+      return category && offers::categoryMatches(*category, c.reward.value);
+    };
+    const std::vector<personalization::CouponChoice> chosen = personalization::chooseCoupons(
+        profile, neighbourVector, scorer_, params, basketItems, eligible, neighbours->popular);
+
+    for (const auto& choice : chosen) {
+      Coupon coupon;
+      coupon.campaignId = c.id;
+      coupon.customerId = customer.id;
+      coupon.sku = deps_.catalogue.skuOfItem(choice.itemId).value_or("");
+      coupon.expires = couponExpiry(c, key.businessDate);
+      coupon.issuedAtMs = nowMs;
+      coupon.issuedBySaleId = sale.id;
+      coupon.state = control ? CouponState::kControl : CouponState::kIssued;
+      auto serial = w.insertCoupon(coupon);
+      if (!serial.ok()) {
+        return serial.error();
+      }
+      if (control) {
+        continue;  // recorded for the uplift measure; nothing is signed or printed
+      }
+      coupon.serial = *serial;
+      auto code = deps_.issuer->sign(CodeClaims{coupon.serial, customer.card, c.id,
+                                                coupon.expires});
+      if (!code.ok()) {
+        return code.error();
+      }
+      coupon.code = std::move(code).value();
+      if (Status u = w.updateCoupon(coupon); !u.ok()) {
+        return u;
+      }
+      ++c.issuedCount;
+    }
+    if (!control && !chosen.empty()) {
+      if (Status u = w.updateCampaign(c); !u.ok()) {
+        return u;
+      }
+    }
+  }
+  return Status();
 }
 
 Result<CommitResult> CheckoutService::describeCommit(StoreWriter& w, Sale sale, bool replayed) {
@@ -630,7 +734,9 @@ Result<CommitResult> CheckoutService::describeCommit(StoreWriter& w, Sale sale, 
     Discount d;
     d.amount = red.discount;
     d.coupon = coupon->has_value() ? (*coupon)->code : "";
-    d.description = campaign->has_value() ? offers::describe((*campaign)->reward) : "";
+    d.description = campaign->has_value() && coupon->has_value()
+                        ? offers::describe(rewardFor(**campaign, (*coupon)->sku))
+                        : "";
     r.discounts.push_back(std::move(d));
   }
   if (sale.pointsRedeemed.value() > 0) {
@@ -645,6 +751,9 @@ Result<CommitResult> CheckoutService::describeCommit(StoreWriter& w, Sale sale, 
     return printed.error();
   }
   for (const Coupon& c : *printed) {
+    if (c.state == CouponState::kControl) {
+      continue;  // held out: recorded, never printed
+    }
     auto campaign = w.findCampaign(c.campaignId);
     if (!campaign.ok()) {
       return campaign.error();
@@ -652,7 +761,7 @@ Result<CommitResult> CheckoutService::describeCommit(StoreWriter& w, Sale sale, 
     PrintCoupon p;
     p.code = c.code;
     p.expires = c.expires;
-    p.description = campaign->has_value() ? offers::describe((*campaign)->reward) : "";
+    p.description = campaign->has_value() ? offers::describe(rewardFor(**campaign, c.sku)) : "";
     r.printed.push_back(std::move(p));
   }
   if (replayed) {
@@ -897,7 +1006,9 @@ Result<int64_t> CheckoutService::voidTransaction(const TxnKey& key) {
 std::vector<Campaign> CheckoutService::activeCampaigns() const {
   std::vector<Campaign> out;
   for (const Campaign& c : *deps_.campaigns.all()) {
-    if (c.status == CampaignStatus::kActive) {
+    // Personalized coupons aim at a product chosen per shopper, which their code does not
+    // carry: an offline agent cannot apply them, so they are not offered to agents.
+    if (c.status == CampaignStatus::kActive && c.issuance != IssuanceKind::kPersonalized) {
       out.push_back(c);
     }
   }

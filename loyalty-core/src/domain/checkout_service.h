@@ -40,7 +40,10 @@
 #include "domain/offers/coupon_keys.h"
 #include "domain/offers/programme.h"
 #include "domain/store.h"
+#include "domain/personalization/coupon_choice.h"
 #include "domain/personalization/habit_profile.h"
+#include "domain/personalization/neighbour_book.h"
+#include "domain/personalization/scorer.h"
 #include "loyalty/base/result.h"
 
 namespace loyalty::core::domain {
@@ -162,6 +165,8 @@ struct CheckoutDeps {
   CampaignBook& campaigns;
   const CouponIssuer* issuer = nullptr;    // nullptr: no coupons are printed
   const CouponChecker* checker = nullptr;  // nullptr: every presented coupon is refused
+  // Neighbour vectors for personalized coupons; nullptr: own habits and nothing else.
+  const personalization::NeighbourBook* neighbours = nullptr;
 };
 
 class CheckoutService {
@@ -199,8 +204,15 @@ class CheckoutService {
 
  private:
   Result<CommitResult> describeCommit(StoreWriter& w, Sale sale, bool replayed);
+  // Chooses and stores the coupons of every live personalized campaign for this sale (control
+  // group shoppers get theirs recorded as kControl, not printed).
+  Status issuePersonalized(StoreWriter& w, const std::vector<Campaign>& book,
+                           const Customer& customer, const Sale& sale,
+                           const personalization::HabitProfile& profile,
+                           const std::vector<offers::RewardLine>& basket, int64_t nowMs);
 
   CheckoutDeps deps_;
+  const personalization::Scorer scorer_ = personalization::Scorer();
   const personalization::ProfileParams profileParams_ = personalization::ProfileParams();
 };
 

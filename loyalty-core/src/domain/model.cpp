@@ -35,7 +35,7 @@ std::optional<Enum> parseByName(const char* const (&names)[N], const std::string
 
 const char* const kCampaignStatusNames[] = {"draft", "active", "paused", "ended"};
 const char* const kIssuanceKindNames[] = {"manual", "checkout_trigger", "personalized"};
-const char* const kCouponStateNames[] = {"issued", "redeemed", "void"};
+const char* const kCouponStateNames[] = {"issued", "redeemed", "void", "control"};
 const char* const kRoleNames[] = {"hq_admin", "store_manager", "analyst"};
 
 }  // namespace

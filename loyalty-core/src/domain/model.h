@@ -163,6 +163,11 @@ struct Campaign {
   IssuanceKind issuance = IssuanceKind::kManual;
   Trigger trigger;                  // kCheckoutTrigger only
   int64_t controlPercent = 0;       // 0..100: share of shoppers held out (kPersonalized)
+  // kPersonalized: coupons chosen per sale, the share of "discover" coupons (items the shopper
+  // never bought) among them, and whether an item of today's basket may be chosen.
+  int64_t personalizedCount = 1;    // 1..10
+  int64_t discoverPercent = 20;     // 0..100
+  bool allowBasketItems = false;
   // Maintained by the domain, not by the manager:
   int64_t issuedCount = 0;
   Money redeemedCost;
@@ -170,14 +175,17 @@ struct Campaign {
   int64_t updatedAtMs = 0;
 };
 
-enum class CouponState { kIssued, kRedeemed, kVoid };
-const char* couponStateName(CouponState state);  // "issued", "redeemed", "void"
+// kControl: the coupon a control-group shopper would have got (recorded, never printed, never
+// redeemable), so that uplift can be measured against the shoppers who got theirs.
+enum class CouponState { kIssued, kRedeemed, kVoid, kControl };
+const char* couponStateName(CouponState state);  // "issued", "redeemed", "void", "control"
 
 struct Coupon {
   uint64_t serial = 0;  // assigned by the store (insertCoupon), unique
   int64_t campaignId = 0;
   int64_t customerId = 0;
-  std::string code;     // the signed "LC1..." text
+  std::string code;     // the signed "LC1..." text (empty for kControl)
+  std::string sku;      // personalized coupons: the product chosen (the reward's target)
   std::string expires;  // YYYY-MM-DD, last valid day
   CouponState state = CouponState::kIssued;
   int64_t issuedAtMs = 0;

@@ -153,6 +153,13 @@ class LoyaltyStore {
   virtual Result<std::optional<Token>> findToken(const std::string& hash) = 0;
   // Audit entries with id < beforeId (0 = from the newest), newest first, at most limit.
   virtual Result<std::vector<AuditEntry>> audit(int64_t beforeId, size_t limit) = 0;
+  // Stored habit profiles (customer id, HabitProfile::serialize() bytes) of customers with
+  // id > afterCustomerId, by customer id, at most limit (the neighbour model's refresh).
+  virtual Result<std::vector<std::pair<int64_t, std::string>>> habitProfiles(
+      int64_t afterCustomerId, size_t limit) = 0;
+  // The coupons of a campaign (all states), by serial, with serial > afterSerial, at most limit.
+  virtual Result<std::vector<Coupon>> couponsOfCampaign(int64_t campaignId, uint64_t afterSerial,
+                                                        size_t limit) = 0;
 };
 
 using LoyaltyStorePtr = std::unique_ptr<LoyaltyStore>;

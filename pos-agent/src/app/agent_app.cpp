@@ -106,6 +106,21 @@ int AgentApp::main(const std::vector<std::string>& /*args*/) {
                                         " from " + settings->couponKeyDir);
   }
 
+  base::Result<std::shared_ptr<ClientTls>> coreTls = loadCoreTls(*settings);
+  if (!coreTls.ok()) {
+    poco_fatal(agentLogger(), "bad configuration: " + coreTls.error().message);
+    return EXIT_CONFIG;
+  }
+  settings->service.coreTls = *coreTls;
+  if (*coreTls == nullptr) {
+    poco_warning(agentLogger(),
+                 "no TLS to the core (loyalty.agent.core.tls.*): plain HTTP, without "
+                 "authentication; use only on a trusted network");
+  } else {
+    poco_information(agentLogger(), "TLS to the core as " + (*coreTls)->certificateSubject() +
+                                        ", CA " + settings->coreTls.caCertificateFile);
+  }
+
   base::Result<OutboxPtr> outbox = Outbox::open(settings->outboxPath);
   if (!outbox.ok()) {
     poco_fatal(agentLogger(), outbox.error().message);
@@ -131,6 +146,7 @@ int AgentApp::main(const std::vector<std::string>& /*args*/) {
   if (rc == EXIT_OK) {
     poco_information(agentLogger(), "pos-agent ready on " + settings->server.host + ":" +
                                         std::to_string((*server)->port()) + ", core at " +
+                                        (*coreTls != nullptr ? "https://" : "http://") +
                                         settings->service.coreHost + ":" +
                                         std::to_string(settings->service.corePort) + ", budget " +
                                         std::to_string(settings->service.budgetMs) + " ms");
@@ -142,6 +158,13 @@ int AgentApp::main(const std::vector<std::string>& /*args*/) {
   service->stop();    // the sender finishes its current attempt
   service.reset();
   outbox->reset();  // closes the database cleanly (WAL checkpoint)
+  if (*coreTls != nullptr) {
+    poco_information(agentLogger(), "TLS to the core: " +
+                                        std::to_string((*coreTls)->connections()) +
+                                        " connections, " +
+                                        std::to_string((*coreTls)->resumedConnections()) +
+                                        " resumed a TLS session");
+  }
   if (!settings->portFile.empty() && rc == EXIT_OK) {
     std::remove(settings->portFile.c_str());
   }

@@ -37,6 +37,9 @@ const std::set<std::string>& knownKeys() {
       "outbox.retryMaxMs",
       "coupons.keyDir",
       "offers.refreshSeconds",
+      "core.tls.caCertificate",
+      "core.tls.certificate",
+      "core.tls.privateKey",
   };
   return keys;
 }
@@ -157,10 +160,38 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& con
   s.service.offersRefreshSeconds =
       static_cast<int>(read.integer("offers.refreshSeconds", 60, 5, 3600));
 
+  const std::string tlsKeys[] = {"core.tls.caCertificate", "core.tls.certificate",
+                                  "core.tls.privateKey"};
+  std::string* tlsFiles[] = {&s.coreTls.caCertificateFile, &s.coreTls.certificateFile,
+                             &s.coreTls.privateKeyFile};
+  int tlsSet = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    std::string value = read.string(tlsKeys[i], "");
+    *tlsFiles[i] = value.empty() ? std::string() : resolvePath(baseDir, value);
+    tlsSet += value.empty() ? 0 : 1;
+  }
+  if (tlsSet != 0 && tlsSet != 3) {
+    read.fail("core.tls.caCertificate",
+              "core.tls.caCertificate, core.tls.certificate and core.tls.privateKey go together "
+              "(all three for TLS to the core, or none)");
+  }
+
   if (!read.error().empty()) {
     return makeError(ErrorCode::kInvalidValue, read.error());
   }
   return s;
+}
+
+base::Result<std::shared_ptr<ClientTls>> loadCoreTls(const Settings& settings) {
+  if (!settings.coreTlsEnabled()) {
+    return std::shared_ptr<ClientTls>();
+  }
+  base::Result<std::shared_ptr<ClientTls>> tls = ClientTls::create(settings.coreTls);
+  if (!tls.ok()) {
+    return makeError(ErrorCode::kInvalidValue,
+                     std::string(kConfigPrefix) + "core.tls.*: " + tls.error().message);
+  }
+  return tls;
 }
 
 base::Result<std::shared_ptr<const protocol::CouponVerifier>> loadCouponKeys(

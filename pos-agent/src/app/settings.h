@@ -1,9 +1,9 @@
 // Settings: the pos-agent's configuration (keys loyalty.agent.*), read once at startup from the
 // layered Poco configuration and validated. The sample pos-agent.properties documents every key.
 //
-// Relative paths (outbox.path, http.portFile, coupons.keyDir) are resolved against baseDir, the
-// directory of the configuration file, so the agent never depends on its working directory (a
-// daemon runs in /). A key under loyalty.agent. that the agent does not know is an error (it is
+// Relative paths (outbox.path, http.portFile, coupons.keyDir, core.tls.*) are resolved against
+// baseDir, the directory of the configuration file, so the agent never depends on its working
+// directory (a daemon runs in /). A key under loyalty.agent. that the agent does not know is an error (it is
 // most likely a typo).
 //
 // Thread safety: readSettings is re-entrant; Settings is a plain value.
@@ -34,6 +34,10 @@ struct Settings {
   AgentServiceOptions service;  // core.*, outbox.retry*, offers.refreshSeconds
   std::string outboxPath;       // outbox.path, absolute
   std::string couponKeyDir;     // coupons.keyDir, absolute; empty when not configured
+  // core.tls.caCertificate, core.tls.certificate, core.tls.privateKey, absolute: all three set
+  // (HTTPS with mutual TLS to the core) or none (plain HTTP).
+  ClientTlsFiles coreTls;
+  bool coreTlsEnabled() const { return !coreTls.caCertificateFile.empty(); }
 };
 
 // Errors: kInvalidValue naming the key and what is wrong with it.
@@ -46,6 +50,11 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& con
 // holds no public key, or a key file is not an Ed25519 public key (a configuration error).
 base::Result<std::shared_ptr<const protocol::CouponVerifier>> loadCouponKeys(
     const std::string& keyDir);
+
+// The TLS state of the core connections for settings.coreTls (files read and checked here);
+// nullptr when TLS is not configured. Errors: kInvalidValue naming the loyalty.agent.core.tls.*
+// keys when a file cannot be used.
+base::Result<std::shared_ptr<ClientTls>> loadCoreTls(const Settings& settings);
 
 // Writes content to path atomically (a temporary file beside it, then rename), so that a reader
 // never sees a partly written file.

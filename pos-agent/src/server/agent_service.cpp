@@ -37,6 +37,7 @@ ClientOptions coreClient(const AgentServiceOptions& options, int timeoutMs) {
   client.host = options.coreHost;
   client.port = options.corePort;
   client.timeoutMs = timeoutMs;
+  client.tls = options.coreTls;
   return client;
 }
 

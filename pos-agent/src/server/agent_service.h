@@ -83,6 +83,7 @@ struct AgentServiceOptions {
   int retryInitialMs = 50;        // first backoff after a failed delivery
   int retryMaxMs = 2000;          // backoff doubles up to this
   int offersRefreshSeconds = 60;  // GET /v1/offers at start and then this often
+  std::shared_ptr<ClientTls> coreTls;  // HTTPS to the core when set (shared TLS sessions)
 };
 
 class AgentService {

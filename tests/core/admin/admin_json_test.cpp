@@ -140,6 +140,40 @@ TEST_CASE("Programme JSON: the earn rules of docs/offers.md decode as documented
   CHECK(earn.tiers[1].percent == 150);
 }
 
+TEST_CASE("Programme JSON: the rules of every worked example in docs/offers.md decode", "[admin]") {
+  // The admin API reads the same shape as the executed examples of offers.md, so a rule set
+  // that works there can be PUT as a programme's "earn" as it is.
+  const std::string doc = readDoc("offers.md");
+  const std::string open = "```offer-example\n";
+  size_t at = 0;
+  int decoded = 0;
+  while ((at = doc.find(open, at)) != std::string::npos) {
+    const size_t body = at + open.size();
+    const size_t end = doc.find("\n```", body);
+    REQUIRE(end != std::string::npos);
+    auto example = json::parse(doc.substr(body, end - body));
+    REQUIRE(example.ok());
+    const json::Value* rules = example->find("rules");
+    REQUIRE(rules != nullptr);
+    INFO(json::serialize(*rules));
+    JsonReader reader;
+    domain::rules::EarnRules earn;
+    CHECK(readEarnRules(reader, *rules, "earn", earn));
+    INFO((reader.ok() ? std::string() : reader.error().message));
+    CHECK(reader.ok());
+    CHECK(domain::rules::validate(earn).ok());
+    // And it survives a round trip through the programme's JSON.
+    domain::Programme p;
+    p.earn = earn;
+    auto back = decodeProgramme(encodeProgramme(p));
+    REQUIRE(back.ok());
+    CHECK(encodeProgramme(back.value()) == encodeProgramme(p));
+    ++decoded;
+    at = end;
+  }
+  CHECK(decoded >= 13);
+}
+
 TEST_CASE("Programme JSON: strict decoding names the field", "[admin]") {
   checkError(decodeProgramme(R"({"earn":{"multipliers":[{"id":"a","scope":{"kind":"all"},)"
                              R"("percent":100,"colour":"red"}]}})"),

@@ -428,7 +428,8 @@ TEST_CASE("Admin API: the programme is stored, audited, and put in force", "[adm
   const std::string before = encodeProgramme(*h.programme.get());
   const std::string body =
       R"({"earn":{"base":{"pointsPerUnit":2,"unitMinor":100},"tiers":[{"name":"gold",)"
-      R"("minRollingSpend":300000,"percent":150}]},"expiry_months":24,"clawback":"allow_negative"})";
+      R"("minRollingSpend":300000,"percent":150}]},"expiry_months":24,)"
+      R"("clawback":"allow_negative"})";
   const Reply r = h.call("PUT", "/v1/admin/programme", body, root);
   INFO(r.body);
   REQUIRE(r.status == 200);

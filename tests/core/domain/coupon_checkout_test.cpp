@@ -680,3 +680,105 @@ TEST_CASE("Expiry: oldest lots are spent first; a run twice expires once", "[dom
   CHECK(shop.ledgerSum() == Points(10));
   CHECK(expiryCutoffMs(kNoon, 12) == kNoon - daysToMs(365));
 }
+
+namespace {
+
+Campaign personalized(Shop& shop, int64_t count, int64_t discoverPercent) {
+  offers::Reward reward;
+  reward.kind = offers::RewardKind::kPercentOff;
+  reward.target = offers::TargetKind::kSku;  // no value: the product is chosen per shopper
+  reward.percent = 20;
+  Campaign c = shop.campaign(reward);
+  c.issuance = IssuanceKind::kPersonalized;
+  c.personalizedCount = count;
+  c.discoverPercent = discoverPercent;
+  c.capPerVisit = 1;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("Personalized: a product the shopper buys every third visit is offered when due",
+          "[domain][personalized]") {
+  Shop shop;
+  // MILK in visits 0 and 3 (every third visit), BREAD in every visit.
+  for (int visit = 0; visit < 5; ++visit) {
+    std::vector<BasketItem> basket{{1, "BREAD", 1, Money(200)}};
+    if (visit % 3 == 0) {
+      basket.push_back({2, "MILK", 1, Money(150)});
+    }
+    REQUIRE(shop.service.commit(commitOf(std::to_string(visit), basket, {})).ok());
+  }
+  const int64_t id = shop.create(personalized(shop, 1, 0));
+  // Visit 5: two visits since the last milk; by the next visit it is three, its usual gap.
+  auto sixth = shop.service.commit(commitOf("5", {{1, "BREAD", 1, Money(200)}}, {}));
+  REQUIRE(sixth.ok());
+  REQUIRE(sixth->printed.size() == 1);
+  CHECK(sixth->printed[0].description.find("MILK") != std::string::npos);
+  // The coupon is for MILK and gives 20 % off it at the next visit.
+  auto next = shop.service.price(
+      priceOf("6", {{1, "MILK", 1, Money(150)}, {2, "BREAD", 1, Money(200)}},
+              {sixth->printed[0].code}));
+  REQUIRE(next.ok());
+  CHECK(next->coupons[0].accepted);
+  CHECK(next->coupons[0].discount == Money(30));
+  CHECK((*shop.store.findCampaign(id))->issuedCount == 1);
+}
+
+TEST_CASE("Personalized: a control-group shopper gets nothing printed, the coupon is recorded",
+          "[domain][personalized]") {
+  Shop shop;
+  REQUIRE(shop.service.commit(commitOf("0", {{1, "MILK", 1, Money(150)}}, {})).ok());
+  Campaign c = personalized(shop, 1, 0);
+  c.controlPercent = 100;
+  c.allowBasketItems = true;
+  const int64_t id = shop.create(c);
+  auto sale = shop.service.commit(commitOf("1", {{1, "MILK", 1, Money(150)}}, {}));
+  REQUIRE(sale.ok());
+  CHECK(sale->printed.empty());
+  auto wallet = shop.store.couponsOf(shop.customer().id);
+  REQUIRE(wallet.ok());
+  REQUIRE(wallet->size() == 1);
+  CHECK(wallet->front().state == CouponState::kControl);
+  CHECK(wallet->front().sku == "MILK");
+  CHECK(wallet->front().code.empty());
+  CHECK(wallet->front().campaignId == id);
+  CHECK((*shop.store.findCampaign(id))->issuedCount == 0);  // held out: not in the budget
+  auto identified = shop.service.identify(kCard);
+  REQUIRE(identified.ok());
+  CHECK(identified->walletCoupons == 0);
+
+  // The share is deterministic per shopper and campaign.
+  Campaign half = c;
+  half.controlPercent = 50;
+  int held = 0;
+  for (int64_t customer = 1; customer <= 1000; ++customer) {
+    held += inControlGroup(half, customer) ? 1 : 0;
+    CHECK(inControlGroup(half, customer) == inControlGroup(half, customer));
+  }
+  CHECK(held > 430);
+  CHECK(held < 570);
+}
+
+TEST_CASE("Personalized: the budget and the per-shopper cap hold", "[domain][personalized]") {
+  Shop shop;
+  Campaign c = personalized(shop, 2, 0);
+  c.allowBasketItems = true;
+  c.budgetCount = 3;
+  c.capPerPeriod = 2;
+  const int64_t id = shop.create(c);
+  const std::vector<BasketItem> basket{{1, "MILK", 1, Money(150)}, {2, "BREAD", 1, Money(200)},
+                                       {3, "CHEESE", 1, Money(400)}};
+  auto first = shop.service.commit(commitOf("1", basket, {}));
+  REQUIRE(first.ok());
+  CHECK(first->printed.size() == 2);
+  auto capped = shop.service.commit(commitOf("2", basket, {}));
+  REQUIRE(capped.ok());
+  CHECK(capped->printed.empty());  // 2 per shopper per period
+  CommitCommand other = commitOf("3", basket, {});
+  other.card = kOtherCard;
+  auto budget = shop.service.commit(other);
+  REQUIRE(budget.ok());
+  CHECK(budget->printed.size() == 1);  // the budget of 3 has 1 left
+  CHECK((*shop.store.findCampaign(id))->issuedCount == 3);
+}

@@ -76,6 +76,9 @@ Campaign fullCampaign(const std::string& name) {
   c.trigger.minQuantity = 3;
   c.trigger.minSpend = Money(1'500);
   c.controlPercent = 10;
+  c.personalizedCount = 3;
+  c.discoverPercent = 45;
+  c.allowBasketItems = true;
   c.issuedCount = 12;
   c.redeemedCost = Money(3'400);
   c.redeemedCount = 9;
@@ -104,6 +107,9 @@ void checkSameCampaign(const Campaign& a, const Campaign& b) {
   CHECK(a.trigger.minQuantity == b.trigger.minQuantity);
   CHECK(a.trigger.minSpend == b.trigger.minSpend);
   CHECK(a.controlPercent == b.controlPercent);
+  CHECK(a.personalizedCount == b.personalizedCount);
+  CHECK(a.discoverPercent == b.discoverPercent);
+  CHECK(a.allowBasketItems == b.allowBasketItems);
   CHECK(a.issuedCount == b.issuedCount);
   CHECK(a.redeemedCost == b.redeemedCost);
   CHECK(a.redeemedCount == b.redeemedCount);
@@ -125,6 +131,7 @@ void checkSameCoupon(const Coupon& a, const Coupon& b) {
   CHECK(a.campaignId == b.campaignId);
   CHECK(a.customerId == b.customerId);
   CHECK(a.code == b.code);
+  CHECK(a.sku == b.sku);
   CHECK(a.expires == b.expires);
   CHECK(a.state == b.state);
   CHECK(a.issuedAtMs == b.issuedAtMs);

@@ -107,7 +107,25 @@ base::Status validateCampaign(const Campaign& c) {
   if (c.from && c.to && *c.from > *c.to) {
     return makeError(ErrorCode::kInvalidValue, "to: before from");
   }
-  if (base::Status s = offers::validate(c.reward); !s.ok()) {
+  if (c.issuance == IssuanceKind::kPersonalized) {
+    // The product is chosen per shopper: the reward names a category to choose in, or no
+    // product at all ("sku" without a value).
+    const bool open = c.reward.target == offers::TargetKind::kSku && c.reward.value.empty();
+    if (!open && c.reward.target != offers::TargetKind::kCategory) {
+      return makeError(ErrorCode::kInvalidValue,
+                       "reward.target: a personalized campaign targets \"sku\" without a value "
+                       "(the product is chosen per shopper) or a \"category\" to choose in");
+    }
+    if (c.personalizedCount < 1 || c.personalizedCount > 10) {
+      return outOfRange("personalized_count", 1, 10);
+    }
+    if (c.discoverPercent < 0 || c.discoverPercent > 100) {
+      return outOfRange("discover_percent", 0, 100);
+    }
+    if (base::Status s = offers::validate(rewardFor(c, "SKU")); !s.ok()) {
+      return s;
+    }
+  } else if (base::Status s = offers::validate(c.reward); !s.ok()) {
     return s;
   }
   if (base::Status s = checkIdentifiers(c.tiers, "tiers"); !s.ok()) {
@@ -219,6 +237,30 @@ Result<Campaign> setCampaignStatus(StoreWriter& writer, int64_t campaignId,
     return s.error();
   }
   return next;
+}
+
+offers::Reward rewardFor(const Campaign& campaign, const std::string& sku) {
+  offers::Reward reward = campaign.reward;
+  if (!sku.empty()) {
+    reward.target = offers::TargetKind::kSku;
+    reward.value = sku;
+  }
+  return reward;
+}
+
+bool inControlGroup(const Campaign& campaign, int64_t customerId) {
+  if (campaign.controlPercent <= 0) {
+    return false;
+  }
+  // FNV-1a 64 over the two ids: stable across runs, machines and versions.
+  uint64_t h = 1469598103934665603ULL;
+  for (int64_t v : {campaign.id, customerId}) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= static_cast<uint64_t>(v >> (8 * i)) & 0xff;
+      h *= 1099511628211ULL;
+    }
+  }
+  return static_cast<int64_t>(h % 100) < campaign.controlPercent;
 }
 
 std::string couponExpiry(const Campaign& campaign, const std::string& today) {

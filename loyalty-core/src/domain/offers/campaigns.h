@@ -42,6 +42,14 @@ Result<Campaign> updateCampaign(StoreWriter& writer, const Campaign& changed, in
 Result<Campaign> setCampaignStatus(StoreWriter& writer, int64_t campaignId,
                                    CampaignStatus status, int64_t nowMs);
 
+// The reward a coupon of this campaign gives: the campaign's, aimed at `sku` when the coupon
+// names one (personalized coupons), else unchanged.
+offers::Reward rewardFor(const Campaign& campaign, const std::string& sku);
+
+// True when this customer is in the campaign's control group: a deterministic share of
+// controlPercent % of customers (FNV-1a of the campaign and customer ids, modulo 100).
+bool inControlGroup(const Campaign& campaign, int64_t customerId);
+
 // The last valid day of a coupon issued on `today` (YYYY-MM-DD) by this campaign:
 // today + validityDays - 1, but not after the campaign's `to` date.
 std::string couponExpiry(const Campaign& campaign, const std::string& today);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "domain/offers/campaigns.h"
 #include "domain/rules/earn_rules.h"
 
 namespace loyalty::core::domain {
@@ -193,7 +194,7 @@ CouponAttempt evaluateCoupon(StoreWriter& w, const CouponChecker* checker,
   a.campaign = **campaign;
   const Campaign& c = *a.campaign;
   // The reward is computed first: an offline till granted it whatever the core's state.
-  a.outcome = offers::applyReward(c.reward, lines);
+  a.outcome = offers::applyReward(rewardFor(c, a.coupon->sku), lines);
 
   auto refuse = [&](const char* reason) {
     a.reason = reason;

@@ -1,5 +1,6 @@
 #include "domain/offers/preview.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <vector>
@@ -85,24 +86,41 @@ Result<PreviewReport> previewCampaign(LoyaltyStore& store, const Catalogue& cata
     }
     const std::vector<offers::RewardLine> lines = rewardLinesOf(pricedLinesOf(sale, catalogue));
     const offers::RewardOutcome outcome = offers::applyReward(c.reward, lines);
-    if (c.issuance == IssuanceKind::kCheckoutTrigger) {
-      if (!triggerMatches(c.trigger, lines) || (c.budgetCount > 0 && issued >= c.budgetCount)) {
+    if (c.issuance != IssuanceKind::kManual) {
+      const bool personalized = c.issuance == IssuanceKind::kPersonalized;
+      if (!personalized && !triggerMatches(c.trigger, lines)) {
         return;
       }
+      if (personalized && inControlGroup(c, sale.customerId)) {
+        return;  // held out: nothing printed
+      }
       std::vector<int64_t>& times = issuedAt[sale.customerId];
+      int64_t room = personalized ? c.personalizedCount : 1;
+      if (c.budgetCount > 0) {
+        room = std::min(room, c.budgetCount - issued);
+      }
       if (c.capPerPeriod > 0) {
         const int64_t since = sale.createdAtMs - daysToMs(c.capPeriodDays);
         int64_t recent = 0;
         for (int64_t t : times) {
           recent += t >= since ? 1 : 0;
         }
-        if (recent >= c.capPerPeriod) {
-          return;
-        }
+        room = std::min(room, c.capPerPeriod - recent);
       }
-      times.push_back(sale.createdAtMs);
-      ++issued;
-      ++report.couponsIssued;
+      if (room <= 0) {
+        return;
+      }
+      for (int64_t i = 0; i < room; ++i) {
+        times.push_back(sale.createdAtMs);
+      }
+      issued += room;
+      report.couponsIssued += room;
+      if (personalized) {
+        // The products are chosen per shopper at the till: no face cost to count here.
+        ++report.salesTouched;
+        shoppers.insert(sale.customerId);
+        return;
+      }
     } else if (!outcome.applies) {
       return;
     }

@@ -6,6 +6,9 @@
 //     trigger and eligibility, in sale order, within the count budget and the per-shopper caps:
 //     coupons that would print, shoppers, and their face cost (the reward applied to the basket
 //     that triggered it, an upper bound for amount and percent rewards).
+//   Personalized campaign: the coupons it would print (personalized_count per sale, within the
+//     budget and caps, control group held out); their products, and so their cost, are chosen
+//     per shopper at the till and are not counted.
 //   Any other campaign: the sales where a presented coupon would apply (one per visit):
 //     discount cost and bonus points if every such shopper held one.
 //   Programme: points each sale would earn under the draft minus what it earned; sales and

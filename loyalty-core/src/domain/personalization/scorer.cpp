@@ -6,28 +6,18 @@ namespace loyalty::core::personalization {
 
 Scorer::Scorer(ScorerParams params) : params_(params) {}
 
-std::vector<RankedItem> Scorer::rank(const HabitProfile& profile,
-                                     const SparseVector& neighbourVector, size_t k,
-                                     const std::vector<int64_t>& exclude,
-                                     const std::vector<int64_t>& fallback) const {
-  std::vector<RankedItem> out;
-  if (k == 0) {
-    return out;
-  }
-  std::vector<int64_t> excluded = exclude;
-  std::sort(excluded.begin(), excluded.end());
-  auto isExcluded = [&](int64_t id) {
-    return std::binary_search(excluded.begin(), excluded.end(), id);
-  };
-
+std::vector<RankedItem> Scorer::scoreAll(const HabitProfile& profile,
+                                         const SparseVector& neighbourVector,
+                                         const std::vector<int64_t>& excludeSorted) const {
   const double alpha = params_.alpha;
   const double norm = profile.decayNorm();
   const std::vector<ItemHabit>& own = profile.items();
   std::vector<RankedItem> candidates;
   candidates.reserve(own.size() + neighbourVector.size());
-  // Merge of two lists sorted by item id.
+  // Merge of two lists sorted by item id; the exclusions are sorted too, walked alongside.
   size_t a = 0;
   size_t b = 0;
+  size_t x = 0;
   while (a < own.size() || b < neighbourVector.size()) {
     RankedItem item;
     if (b == neighbourVector.size() ||
@@ -44,11 +34,32 @@ std::vector<RankedItem> Scorer::rank(const HabitProfile& profile,
       ++a;
       ++b;
     }
-    if (!isExcluded(item.itemId)) {
-      candidates.push_back(item);
+    while (x < excludeSorted.size() && excludeSorted[x] < item.itemId) {
+      ++x;
     }
+    if (x < excludeSorted.size() && excludeSorted[x] == item.itemId) {
+      continue;
+    }
+    candidates.push_back(item);
   }
+  return candidates;
+}
 
+std::vector<RankedItem> Scorer::rank(const HabitProfile& profile,
+                                     const SparseVector& neighbourVector, size_t k,
+                                     const std::vector<int64_t>& exclude,
+                                     const std::vector<int64_t>& fallback) const {
+  std::vector<RankedItem> out;
+  if (k == 0) {
+    return out;
+  }
+  std::vector<int64_t> excluded = exclude;
+  std::sort(excluded.begin(), excluded.end());
+  auto isExcluded = [&](int64_t id) {
+    return std::binary_search(excluded.begin(), excluded.end(), id);
+  };
+
+  std::vector<RankedItem> candidates = scoreAll(profile, neighbourVector, excluded);
   auto better = [](const RankedItem& x, const RankedItem& y) {
     return x.score != y.score ? x.score > y.score : x.itemId < y.itemId;
   };

@@ -51,6 +51,13 @@ class Scorer {
                                size_t k, const std::vector<int64_t>& exclude = {},
                                const std::vector<int64_t>& fallback = {}) const;
 
+  // Every item of the profile or of the neighbour vector with its score, in item id order (not
+  // ranked), skipping those in `excludeSorted`, which must be sorted ascending. rank() is this
+  // followed by a partial sort; callers that filter as they go (chooseCoupons) rank lazily.
+  // Requires: neighbourVector well-formed. O(|profile| + |neighbour vector|).
+  std::vector<RankedItem> scoreAll(const HabitProfile& profile, const SparseVector& neighbourVector,
+                                   const std::vector<int64_t>& excludeSorted = {}) const;
+
  private:
   ScorerParams params_;
 };

@@ -725,6 +725,31 @@ Result<std::optional<Coupon>> InMemoryStore::findCoupon(uint64_t serial) {
   return couponBySerial(*committed(), serial);
 }
 
+Result<std::vector<std::pair<int64_t, std::string>>> InMemoryStore::habitProfiles(
+    int64_t afterCustomerId, size_t limit) {
+  std::shared_ptr<const MemoryStoreState> state = committed();
+  std::vector<std::pair<int64_t, std::string>> profiles;
+  for (auto it = state->habitProfiles.upper_bound(afterCustomerId);
+       it != state->habitProfiles.end() && profiles.size() < limit; ++it) {
+    profiles.emplace_back(it->first, *it->second);
+  }
+  return profiles;
+}
+
+Result<std::vector<Coupon>> InMemoryStore::couponsOfCampaign(int64_t campaignId,
+                                                             uint64_t afterSerial, size_t limit) {
+  std::shared_ptr<const MemoryStoreState> state = committed();
+  std::vector<Coupon> coupons;
+  // Serials are 1..size at index serial - 1: start at the first serial above afterSerial.
+  for (uint64_t index = afterSerial; index < state->coupons.size() && coupons.size() < limit;
+       ++index) {
+    if (state->coupons[index].campaignId == campaignId) {
+      coupons.push_back(state->coupons[index]);
+    }
+  }
+  return coupons;
+}
+
 Result<std::vector<Redemption>> InMemoryStore::conflicts(size_t limit) {
   std::shared_ptr<const MemoryStoreState> state = committed();
   std::vector<Redemption> conflicts;

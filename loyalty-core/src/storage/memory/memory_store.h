@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "domain/store.h"
@@ -62,6 +63,11 @@ class InMemoryStore final : public domain::LoyaltyStore {
   base::Result<std::optional<domain::User>> findUser(const std::string& name) override;
   base::Result<std::optional<domain::Token>> findToken(const std::string& hash) override;
   base::Result<std::vector<domain::AuditEntry>> audit(int64_t beforeId, size_t limit) override;
+  base::Result<std::vector<std::pair<int64_t, std::string>>> habitProfiles(int64_t afterCustomerId,
+                                                                           size_t limit) override;
+  base::Result<std::vector<domain::Coupon>> couponsOfCampaign(int64_t campaignId,
+                                                              uint64_t afterSerial,
+                                                              size_t limit) override;
 
  private:
   std::shared_ptr<const MemoryStoreState> committed();  // the last committed state

@@ -296,7 +296,64 @@ CREATE TABLE audit (
 PRAGMA user_version = 3;
 )sql";
 
-constexpr std::array<const char*, 3> kSteps = {kStep1, kStep2, kStep3};
+// Step 4: personalized coupons (docs/personalization.md, docs/offers.md).
+//   - campaigns: how many coupons a personalized campaign chooses per sale, the share of
+//     "discover" coupons among them, and whether an item of today's basket may be chosen; an old
+//     campaign gets the model.h defaults.
+//   - coupons is rebuilt (the recipe of step 3; rows keep their serials): the state CHECK takes
+//     'control' (the would-have-been coupon of a control-group shopper, recorded with an empty
+//     code; code has no UNIQUE constraint, so any number of coupons may have an empty code), and
+//     a coupon names the product chosen for it in sku ('' for an old coupon). redemptions names
+//     coupons by serial, which the rebuild keeps. The indexes of step 3 are made again.
+//   - coupons_by_campaign serves couponsOfCampaign (a campaign's coupons by serial, paged).
+//     habitProfiles pages habit_profiles by its primary key and needs no index of its own.
+constexpr const char* kStep4 = R"sql(
+ALTER TABLE campaigns ADD COLUMN personalized_count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE campaigns ADD COLUMN discover_percent INTEGER NOT NULL DEFAULT 20;
+ALTER TABLE campaigns ADD COLUMN allow_basket_items INTEGER NOT NULL DEFAULT 0
+  CHECK (allow_basket_items IN (0, 1));
+
+CREATE TABLE coupons_v4 (
+  serial INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+  customer_id INTEGER NOT NULL REFERENCES customers(id),
+  code TEXT NOT NULL,
+  sku TEXT NOT NULL DEFAULT '',
+  expires TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('issued', 'redeemed', 'void', 'control')),
+  issued_at_ms INTEGER NOT NULL,
+  issued_by_sale_id INTEGER REFERENCES sales(id),
+  reserved_store TEXT,
+  reserved_terminal TEXT,
+  reserved_business_date TEXT,
+  reserved_txn TEXT,
+  reserved_until_ms INTEGER NOT NULL,
+  redeemed_by_sale_id INTEGER REFERENCES sales(id),
+  CHECK ((reserved_store IS NULL) = (reserved_txn IS NULL)
+         AND (reserved_terminal IS NULL) = (reserved_txn IS NULL)
+         AND (reserved_business_date IS NULL) = (reserved_txn IS NULL))
+) STRICT;
+INSERT INTO coupons_v4(serial, campaign_id, customer_id, code, expires, state, issued_at_ms,
+                       issued_by_sale_id, reserved_store, reserved_terminal,
+                       reserved_business_date, reserved_txn, reserved_until_ms,
+                       redeemed_by_sale_id)
+  SELECT serial, campaign_id, customer_id, code, expires, state, issued_at_ms, issued_by_sale_id,
+         reserved_store, reserved_terminal, reserved_business_date, reserved_txn,
+         reserved_until_ms, redeemed_by_sale_id FROM coupons;
+DROP TABLE coupons;
+ALTER TABLE coupons_v4 RENAME TO coupons;
+CREATE INDEX coupons_by_customer ON coupons(customer_id, campaign_id, issued_at_ms);
+CREATE INDEX coupons_by_reservation
+  ON coupons(reserved_store, reserved_terminal, reserved_business_date, reserved_txn)
+  WHERE reserved_txn IS NOT NULL;
+CREATE INDEX coupons_by_issuing_sale ON coupons(issued_by_sale_id)
+  WHERE issued_by_sale_id IS NOT NULL;
+CREATE INDEX coupons_by_campaign ON coupons(campaign_id, serial);
+
+PRAGMA user_version = 4;
+)sql";
+
+constexpr std::array<const char*, 4> kSteps = {kStep1, kStep2, kStep3, kStep4};
 
 base::Error failure(sqlite3* db, const std::string& what) {
   return base::makeError(ErrorCode::kStorageFailure, what + ": " + sqlite3_errmsg(db));

@@ -9,6 +9,8 @@
 //   - customers.debt is >= 0 (the balance may be negative since step 3, "allow_negative");
 //   - sale_lines.refunded_quantity is in [0, quantity];
 //   - one sale per (store, terminal, business_date, txn), likewise one refund;
+//   - coupons.state is a couponStateName() ('control' since step 4); coupons.code is not unique
+//     (control coupons all have an empty code);
 //   - every ledger row names an existing customer, and its sale or refund if any; coupons,
 //     redemptions and tokens name existing records likewise (foreign keys).
 // Amounts are INTEGER minor units or points; fingerprints are the uint64 bit pattern as int64.

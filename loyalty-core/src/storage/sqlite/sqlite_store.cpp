@@ -86,6 +86,7 @@ enum Sql : size_t {
   kProducts,
   kFindHabitProfile,
   kSaveHabitProfile,
+  kHabitProfiles,
   kFindSetting,
   kSaveSetting,
   kInsertCampaign,
@@ -96,6 +97,7 @@ enum Sql : size_t {
   kUpdateCoupon,
   kFindCoupon,
   kCouponsOf,
+  kCouponsOfCampaign,
   kCouponsReservedBy,
   kCouponsIssuedBySale,
   kCountIssued,
@@ -134,14 +136,15 @@ enum Sql : size_t {
   "reward_max_groups, reward_min_quantity, reward_min_spend, tiers, stores, validity_days, "  \
   "budget_count, budget_cost, cap_per_visit, cap_per_period, cap_period_days, issuance, "     \
   "trigger_target, trigger_value, trigger_min_quantity, trigger_min_spend, control_percent, " \
-  "issued_count, redeemed_cost, redeemed_count, updated_at_ms"
+  "personalized_count, discover_percent, allow_basket_items, issued_count, redeemed_cost, "   \
+  "redeemed_count, updated_at_ms"
 #define LOYALTY_CAMPAIGN_VALUES                                                             \
   "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " \
-  "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35"
-#define LOYALTY_COUPON_COLUMNS                                                                \
-  "serial, campaign_id, customer_id, code, expires, state, issued_at_ms, issued_by_sale_id, " \
-  "reserved_store, reserved_terminal, reserved_business_date, reserved_txn, "                 \
-  "reserved_until_ms, redeemed_by_sale_id"
+  "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38"
+#define LOYALTY_COUPON_COLUMNS                                                     \
+  "serial, campaign_id, customer_id, code, sku, expires, state, issued_at_ms, "    \
+  "issued_by_sale_id, reserved_store, reserved_terminal, reserved_business_date, " \
+  "reserved_txn, reserved_until_ms, redeemed_by_sale_id"
 #define LOYALTY_REDEMPTION_COLUMNS                                                   \
   "id, serial, campaign_id, customer_id, sale_id, discount, bonus_points, offline, " \
   "conflict, created_at_ms, returned_by_refund_id"
@@ -259,6 +262,9 @@ const char* sqlText(Sql sql) {
       return "INSERT INTO habit_profiles(customer_id, profile, updated_at_ms) VALUES (?1, ?2, ?3) "
              "ON CONFLICT(customer_id) DO UPDATE SET profile = excluded.profile, "
              "updated_at_ms = excluded.updated_at_ms";
+    case kHabitProfiles:  // a range of the primary key
+      return "SELECT customer_id, profile FROM habit_profiles WHERE customer_id > ?1 "
+             "ORDER BY customer_id LIMIT ?2";
     case kFindSetting:
       return "SELECT value FROM settings WHERE name = ?1";
     case kSaveSetting:
@@ -277,16 +283,19 @@ const char* sqlText(Sql sql) {
       return "SELECT id, " LOYALTY_CAMPAIGN_FIELDS " FROM campaigns ORDER BY id";
     case kInsertCoupon:  // ?1 is the serial: NULL, so SQLite assigns it
       return "INSERT INTO coupons(" LOYALTY_COUPON_COLUMNS
-             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
     case kUpdateCoupon:
-      return "UPDATE coupons SET code = ?4, state = ?6, reserved_store = ?9, "
-             "reserved_terminal = ?10, reserved_business_date = ?11, reserved_txn = ?12, "
-             "reserved_until_ms = ?13, redeemed_by_sale_id = ?14 WHERE serial = ?1";
+      return "UPDATE coupons SET code = ?4, state = ?7, reserved_store = ?10, "
+             "reserved_terminal = ?11, reserved_business_date = ?12, reserved_txn = ?13, "
+             "reserved_until_ms = ?14, redeemed_by_sale_id = ?15 WHERE serial = ?1";
     case kFindCoupon:
       return "SELECT " LOYALTY_COUPON_COLUMNS " FROM coupons WHERE serial = ?1";
     case kCouponsOf:
       return "SELECT " LOYALTY_COUPON_COLUMNS
              " FROM coupons WHERE customer_id = ?1 ORDER BY serial";
+    case kCouponsOfCampaign:  // reads coupons_by_campaign (schema step 4)
+      return "SELECT " LOYALTY_COUPON_COLUMNS
+             " FROM coupons WHERE campaign_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3";
     case kCouponsReservedBy:
       return "SELECT " LOYALTY_COUPON_COLUMNS
              " FROM coupons WHERE reserved_store = ?1 AND reserved_terminal = ?2 AND "
@@ -544,7 +553,7 @@ std::optional<LedgerKind> kindFromInt(int64_t value) {
 }
 
 constexpr CouponState kCouponStates[] = {CouponState::kIssued, CouponState::kRedeemed,
-                                         CouponState::kVoid};
+                                         CouponState::kVoid, CouponState::kControl};
 
 std::optional<CouponState> parseCouponState(const std::string& name) {
   for (CouponState state : kCouponStates) {
@@ -666,10 +675,13 @@ Result<Campaign> campaignFromRow(const Statement& row) {
   c.trigger.minQuantity = row.int64(28);
   c.trigger.minSpend = Money(row.int64(29));
   c.controlPercent = row.int64(30);
-  c.issuedCount = row.int64(31);
-  c.redeemedCost = Money(row.int64(32));
-  c.redeemedCount = row.int64(33);
-  c.updatedAtMs = row.int64(34);
+  c.personalizedCount = row.int64(31);
+  c.discoverPercent = row.int64(32);
+  c.allowBasketItems = row.int64(33) != 0;
+  c.issuedCount = row.int64(34);
+  c.redeemedCost = Money(row.int64(35));
+  c.redeemedCount = row.int64(36);
+  c.updatedAtMs = row.int64(37);
   if (!status || !rewardKind || !rewardTarget || !issuance || !triggerTarget) {
     return corrupt(what, "an unknown status, reward, target or issuance name");
   }
@@ -695,8 +707,9 @@ auto withCampaignFields(const Campaign& c, const std::string& tiers, const std::
            c.budgetCost.value(), c.capPerVisit, c.capPerPeriod, c.capPeriodDays,
            std::string_view(domain::issuanceKindName(c.issuance)),
            std::string_view(offers::targetKindName(c.trigger.target)), c.trigger.value,
-           c.trigger.minQuantity, c.trigger.minSpend.value(), c.controlPercent, c.issuedCount,
-           c.redeemedCost.value(), c.redeemedCount, c.updatedAtMs);
+           c.trigger.minQuantity, c.trigger.minSpend.value(), c.controlPercent, c.personalizedCount,
+           c.discoverPercent, c.allowBasketItems, c.issuedCount, c.redeemedCost.value(),
+           c.redeemedCount, c.updatedAtMs);
 }
 
 Result<Coupon> couponFromRow(const Statement& row) {
@@ -705,19 +718,20 @@ Result<Coupon> couponFromRow(const Statement& row) {
   coupon.campaignId = row.int64(1);
   coupon.customerId = row.int64(2);
   coupon.code = row.text(3);
-  coupon.expires = row.text(4);
-  std::optional<CouponState> state = parseCouponState(row.text(5));
+  coupon.sku = row.text(4);
+  coupon.expires = row.text(5);
+  std::optional<CouponState> state = parseCouponState(row.text(6));
   if (!state) {
     return corrupt("coupon " + std::to_string(coupon.serial), "an unknown state");
   }
   coupon.state = *state;
-  coupon.issuedAtMs = row.int64(6);
-  coupon.issuedBySaleId = row.optionalInt64(7);
-  if (!row.isNull(11)) {
-    coupon.reservedBy = TxnKey{row.text(8), row.text(9), row.text(10), row.text(11)};
+  coupon.issuedAtMs = row.int64(7);
+  coupon.issuedBySaleId = row.optionalInt64(8);
+  if (!row.isNull(12)) {
+    coupon.reservedBy = TxnKey{row.text(9), row.text(10), row.text(11), row.text(12)};
   }
-  coupon.reservedUntilMs = row.int64(12);
-  coupon.redeemedBySaleId = row.optionalInt64(13);
+  coupon.reservedUntilMs = row.int64(13);
+  coupon.redeemedBySaleId = row.optionalInt64(14);
   return coupon;
 }
 
@@ -732,7 +746,7 @@ auto withCouponColumns(const Coupon& c, std::optional<int64_t> serial, F&& f) {
   const std::optional<std::string> date =
       key ? std::optional<std::string>(key->businessDate) : std::nullopt;
   const std::optional<std::string> txn = key ? std::optional<std::string>(key->txn) : std::nullopt;
-  return f(serial, c.campaignId, c.customerId, c.code, c.expires,
+  return f(serial, c.campaignId, c.customerId, c.code, c.sku, c.expires,
            std::string_view(domain::couponStateName(c.state)), c.issuedAtMs, c.issuedBySaleId,
            store, terminal, date, txn, c.reservedUntilMs, c.redeemedBySaleId);
 }
@@ -1174,7 +1188,7 @@ class SqliteWriter final : public domain::StoreWriter {
       return noRow(ErrorCode::kStorageFailure, kWhat, which);
     }
     // kUpdateCoupon takes the placeholders of LOYALTY_COUPON_COLUMNS and ignores the values
-    // that an update keeps (campaign, customer, expiry, issue).
+    // that an update keeps (campaign, customer, sku, expiry, issue).
     Result<int64_t> changed = withCouponColumns(
         coupon, static_cast<int64_t>(coupon.serial),
         [&](const auto&... values) { return execute(conn_, kUpdateCoupon, kWhat, values...); });
@@ -1540,6 +1554,14 @@ std::vector<std::string> sqliteCheckoutStatementsForTest() {
   return statements;
 }
 
+std::vector<std::string> sqlitePagingStatementsForTest() {
+  std::vector<std::string> statements;
+  for (Sql sql : {kPositiveBalances, kSalesSince, kAudit, kHabitProfiles, kCouponsOfCampaign}) {
+    statements.emplace_back(sqlText(sql));
+  }
+  return statements;
+}
+
 // ---- Write queue ----
 
 // One write() call waiting for the writer. Lives on the caller's stack; guarded by mu_.
@@ -1852,6 +1874,29 @@ Result<std::vector<Coupon>> SqliteStore::couponsOf(int64_t customerId) {
 Result<std::optional<Coupon>> SqliteStore::findCoupon(uint64_t serial) {
   ReadLease lease = leaseReader();
   return queryCoupon(lease.conn(), serial);
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::habitProfiles(
+    int64_t afterCustomerId, size_t limit) {
+  using Profile = std::pair<int64_t, std::string>;
+  if (limit == 0) {
+    return std::vector<Profile>();
+  }
+  ReadLease lease = leaseReader();
+  return queryAll<Profile>(
+      lease.conn(), kHabitProfiles, "list habit profiles",
+      [](const Statement& row) { return Profile(row.int64(0), row.blob(1)); }, afterCustomerId,
+      sqlLimit(limit));
+}
+
+Result<std::vector<Coupon>> SqliteStore::couponsOfCampaign(int64_t campaignId, uint64_t afterSerial,
+                                                           size_t limit) {
+  if (limit == 0 || afterSerial >= kMaxSerial) {
+    return std::vector<Coupon>();  // no serial is above kMaxSerial
+  }
+  ReadLease lease = leaseReader();
+  return queryAll<Coupon>(lease.conn(), kCouponsOfCampaign, "coupons of campaign", couponFromRow,
+                          campaignId, static_cast<int64_t>(afterSerial), sqlLimit(limit));
 }
 
 Result<std::vector<Redemption>> SqliteStore::conflicts(size_t limit) {

@@ -13,7 +13,8 @@
 // thread per connection at a time, and see committed data only; WAL lets them run while the
 // writer writes. salesOf and salesSince read their sales, lines and tenders in one snapshot.
 // Every query of the checkout path (customers, sales and refunds by key, rolling spend, coupons
-// by serial or reservation, issue and redemption counts) reads an index (schema.cpp).
+// by serial or reservation, issue and redemption counts) reads an index (schema.cpp), and so does
+// every read that pages through a table (habitProfiles, couponsOfCampaign, salesSince, audit).
 //
 // Thread safety: every public method may be called from any number of threads. A fn given to
 // write() runs on the writer thread and must not call write() on the same store (that is refused
@@ -32,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "domain/store.h"
@@ -76,6 +78,11 @@ class SqliteStore final : public domain::LoyaltyStore {
   base::Result<std::optional<domain::User>> findUser(const std::string& name) override;
   base::Result<std::optional<domain::Token>> findToken(const std::string& hash) override;
   base::Result<std::vector<domain::AuditEntry>> audit(int64_t beforeId, size_t limit) override;
+  base::Result<std::vector<std::pair<int64_t, std::string>>> habitProfiles(int64_t afterCustomerId,
+                                                                           size_t limit) override;
+  base::Result<std::vector<domain::Coupon>> couponsOfCampaign(int64_t campaignId,
+                                                              uint64_t afterSerial,
+                                                              size_t limit) override;
 
   // Transactions committed or attempted by the writer, and fns run, since open (for tests).
   uint64_t batchesForTest() const { return batches_.load(); }
@@ -118,5 +125,10 @@ class SqliteStore final : public domain::LoyaltyStore {
 // The SQL text of the statements the checkout path runs (identify, price, commit, refund), for a
 // test that checks with EXPLAIN QUERY PLAN that each one reads an index.
 std::vector<std::string> sqliteCheckoutStatementsForTest();
+
+// The SQL text of the statements that page through a table (customers with points, sales since,
+// the audit log, habit profiles, a campaign's coupons), for the same check: each one reads an
+// index or a range of a primary key, never the whole table.
+std::vector<std::string> sqlitePagingStatementsForTest();
 
 }  // namespace loyalty::core::storage

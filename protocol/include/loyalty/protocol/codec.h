@@ -55,6 +55,11 @@ std::string encode(const OfferList& m);
 // offers::validate(); `path` prefixes field names in error messages (e.g. "reward").
 void encodeReward(json::Writer& writer, const offers::Reward& reward);
 base::Result<offers::Reward> decodeReward(const json::Value& value, const std::string& path);
+// The same, for the reward of a personalized campaign, whose product is chosen per shopper:
+// target "sku" may come without a value (then reward.value is empty). encodeReward omits an
+// empty value.
+base::Result<offers::Reward> decodeRewardTemplate(const json::Value& value,
+                                                  const std::string& path);
 
 // A 64-bit fingerprint (FNV-1a) of a request's canonical encoding: equal requests, however they
 // were formatted on the wire, have equal fingerprints. Used to refuse a replayed idempotency key

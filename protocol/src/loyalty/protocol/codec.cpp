@@ -704,7 +704,10 @@ bool readEnum(Decoder& d, const Value& obj, std::string_view path, std::string_v
   return true;
 }
 
-bool readReward(Decoder& d, const Value& v, const std::string& path, offers::Reward& reward) {
+// openSku: a reward template whose product is chosen per shopper (personalized campaigns): target
+// "sku" may then come without a value.
+bool readReward(Decoder& d, const Value& v, const std::string& path, offers::Reward& reward,
+                bool openSku = false) {
   using offers::RewardKind;
   using offers::TargetKind;
   if (!v.isObject()) {
@@ -725,7 +728,8 @@ bool readReward(Decoder& d, const Value& v, const std::string& path, offers::Rew
                             "sku, category, basket", reward.target)) {
     return false;
   }
-  const bool hasValue = reward.target != TargetKind::kBasket;
+  const bool open = openSku && reward.target == TargetKind::kSku && v.find("value") == nullptr;
+  const bool hasValue = reward.target != TargetKind::kBasket && !open;
   if (hasValue && v.find("value") == nullptr) {
     return d.fail(ErrorCode::kMissingField, join(path, "value"), "required field is missing");
   }
@@ -774,7 +778,11 @@ bool readReward(Decoder& d, const Value& v, const std::string& path, offers::Rew
   reward.amount = Money(amount);
   reward.points = Points(points);
   reward.minSpend = Money(minSpend);
-  const base::Status valid = offers::validate(reward);
+  offers::Reward checked = reward;
+  if (open) {
+    checked.value = "SKU";  // any product: the shopper's is chosen at the till
+  }
+  const base::Status valid = offers::validate(checked);
   if (!valid.ok()) {
     // validate() names fields "reward.<field>"; name them from `path` instead.
     std::string message = valid.error().message;
@@ -1023,7 +1031,7 @@ void encodeReward(json::Writer& w, const offers::Reward& reward) {
   w.value(offers::rewardKindName(reward.kind));
   w.key("target");
   w.value(offers::targetKindName(reward.target));
-  if (reward.target != offers::TargetKind::kBasket) {
+  if (reward.target != offers::TargetKind::kBasket && !reward.value.empty()) {
     w.key("value");
     w.value(reward.value);
   }
@@ -1066,6 +1074,15 @@ Result<offers::Reward> decodeReward(const json::Value& value, const std::string&
   Decoder d(Mode::kRequest);
   offers::Reward reward;
   if (!readReward(d, value, path, reward)) {
+    return d.error();
+  }
+  return reward;
+}
+
+Result<offers::Reward> decodeRewardTemplate(const json::Value& value, const std::string& path) {
+  Decoder d(Mode::kRequest);
+  offers::Reward reward;
+  if (!readReward(d, value, path, reward, true)) {
     return d.error();
   }
   return reward;
