@@ -43,7 +43,8 @@ fi
 loyalty_install_deps
 echo "==> build (release)"
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target loyalty-core pos-agent loyalty-sim loyaltyctl
+cmake --build --preset release -j "$(nproc)" --target loyalty-core pos-agent loyalty-sim loyaltyctl \
+  loyalty-keys
 bin="$root/build/bin"
 
 var="$root/var"
@@ -76,6 +77,12 @@ if [ ! -s "$admin_password" ]; then
 fi
 chmod 600 "$admin_password"
 
+# The coupon signing key pair (made once): the core signs, the agents verify offline.
+if [ ! -s "$var/keys/coupon-key-1.pem" ]; then
+  mkdir -p "$var/keys"
+  "$bin/loyalty-keys" generate --key-id 1 --out "$var/keys" >/dev/null
+fi
+
 core_port=""
 start_core() {
   rm -f "$var/loyalty-core.port"
@@ -86,6 +93,8 @@ loyalty.core.http.portFile = loyalty-core.port
 loyalty.core.storage.path = loyalty-core.db
 loyalty.core.admin.bootstrapUser = admin
 loyalty.core.admin.bootstrapPasswordFile = admin.password
+loyalty.core.coupons.keyDir = keys
+loyalty.core.coupons.signingKeyId = 1
 logging.loggers.root.channel = file
 logging.channels.file.class = FileChannel
 logging.channels.file.path = $var/loyalty-core.log
@@ -108,6 +117,7 @@ loyalty.agent.http.portFile = $name.port
 loyalty.agent.core.host = 127.0.0.1
 loyalty.agent.core.port = $core_port
 loyalty.agent.outbox.path = $name.db
+loyalty.agent.coupons.keyDir = keys
 logging.loggers.root.channel = file
 logging.channels.file.class = FileChannel
 logging.channels.file.path = $var/$name.log
@@ -133,6 +143,27 @@ export LOYALTY_TOKEN
 echo "==> importing the catalogue derived from the TaFeng items"
 "$bin/loyalty-sim" --tafeng "$tafeng" --write-catalogue "$var/catalogue.csv"
 "$bin/loyaltyctl" --core "127.0.0.1:$core_port" catalogue import "$var/catalogue.csv"
+if [ ! -e "$var/campaigns.created" ]; then
+  echo "==> creating two coupon campaigns (a checkout coupon and a personalized one)"
+  cat > "$var/campaign-checkout.json" <<'JSON'
+{"name": "2.00 off your next basket of 20.00 or more", "status": "active",
+ "reward": {"kind": "amount_off", "target": "basket", "amount": 200, "min_spend": 2000},
+ "issuance": "checkout_trigger",
+ "trigger": {"target": "basket", "min_spend": 5000},
+ "validity_days": 14, "cap_per_period": 1, "cap_period_days": 7, "budget_count": 5000}
+JSON
+  cat > "$var/campaign-personal.json" <<'JSON'
+{"name": "10% off one of your favourites", "status": "active",
+ "reward": {"kind": "percent_off", "target": "sku", "percent": 10},
+ "issuance": "personalized", "personalized_count": 1, "discover_percent": 0,
+ "control_percent": 10, "validity_days": 14, "cap_per_period": 1, "cap_period_days": 7}
+JSON
+  "$bin/loyaltyctl" --core "127.0.0.1:$core_port" campaigns create "$var/campaign-checkout.json" \
+    >/dev/null
+  "$bin/loyaltyctl" --core "127.0.0.1:$core_port" campaigns create "$var/campaign-personal.json" \
+    >/dev/null
+  touch "$var/campaigns.created"
+fi
 echo "==> starting two pos-agents"
 start_agent pos-agent-1
 agent1="$agent_port"
@@ -164,6 +195,9 @@ if [ -n "$card" ]; then
   echo "==> one shopper, as the store manager sees them: loyaltyctl customer show $card"
   "$bin/loyaltyctl" --core "127.0.0.1:$core_port" customer show "$card" | head -20 || true
 fi
+
+echo "==> coupon campaigns after the day: loyaltyctl campaigns list"
+"$bin/loyaltyctl" --core "127.0.0.1:$core_port" campaigns list || true
 
 if [ "$exit_after" = 1 ]; then
   echo "==> done (--exit): stopping the services"

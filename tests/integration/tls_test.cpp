@@ -8,7 +8,6 @@
 #include <sys/types.h>
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -89,12 +88,14 @@ int exitStatusWith(const TempDir& dir, const std::string& binary, const std::str
 std::string coreBase(const TempDir& dir, const std::string& name) {
   return "loyalty.core.http.host = 127.0.0.1\n"
          "loyalty.core.http.port = 0\n"
-         "loyalty.core.storage.path = " + dir.file(name + ".db") + "\n";
+         "loyalty.core.storage.path = " +
+         dir.file(name + ".db") + "\n";
 }
 
 std::string agentBase(const TempDir& dir, const std::string& name) {
   return "loyalty.agent.http.port = 0\n"
-         "loyalty.agent.outbox.path = " + dir.file(name + ".db") + "\n";
+         "loyalty.agent.outbox.path = " +
+         dir.file(name + ".db") + "\n";
 }
 
 }  // namespace
@@ -247,8 +248,8 @@ TEST_CASE("TLS: the agent reconnects to a restarted core and resumes TLS session
   agentDaemon.stop();
   const std::string log = readFile(agentDaemon.logFile());
   std::smatch match;
-  REQUIRE(std::regex_search(
-      log, match, std::regex("TLS to the core: ([0-9]+) connections, ([0-9]+) resumed")));
+  REQUIRE(std::regex_search(log, match,
+                            std::regex("TLS to the core: ([0-9]+) connections, ([0-9]+) resumed")));
   INFO(match[0].str());
   CHECK(std::stoll(match[1].str()) >= 3);  // before and after the restart
   CHECK(std::stoll(match[2].str()) >= 1);
@@ -266,9 +267,10 @@ TEST_CASE("TLS: a TLS configuration that cannot work stops either daemon with ex
 
   SECTION("core: certificate without its key") {
     CHECK(exitStatusWith(dir, core, "c1",
-                         coreBase(dir, "c1") + "loyalty.core.tls.certificate = " +
-                             ca.serverCertificate() + "\nloyalty.core.tls.caCertificate = " +
-                             ca.caCertificate() + "\n") == kExitConfig);
+                         coreBase(dir, "c1") +
+                             "loyalty.core.tls.certificate = " + ca.serverCertificate() +
+                             "\nloyalty.core.tls.caCertificate = " + ca.caCertificate() + "\n") ==
+          kExitConfig);
   }
   SECTION("core: a CRL signed by another CA") {
     CHECK(exitStatusWith(dir, core, "c2",
@@ -277,10 +279,11 @@ TEST_CASE("TLS: a TLS configuration that cannot work stops either daemon with ex
   }
   SECTION("core: a terminal certificate as the server certificate") {
     CHECK(exitStatusWith(dir, core, "c3",
-                         coreBase(dir, "c3") + "loyalty.core.tls.certificate = " +
-                             till.certificate + "\nloyalty.core.tls.privateKey = " +
-                             till.privateKey + "\nloyalty.core.tls.caCertificate = " +
-                             ca.caCertificate() + "\n") == kExitConfig);
+                         coreBase(dir, "c3") +
+                             "loyalty.core.tls.certificate = " + till.certificate +
+                             "\nloyalty.core.tls.privateKey = " + till.privateKey +
+                             "\nloyalty.core.tls.caCertificate = " + ca.caCertificate() + "\n") ==
+          kExitConfig);
   }
   SECTION("core: a CRL without a certificate") {
     CHECK(exitStatusWith(dir, core, "c4",
@@ -289,22 +292,25 @@ TEST_CASE("TLS: a TLS configuration that cannot work stops either daemon with ex
   }
   SECTION("agent: two of the three TLS keys") {
     CHECK(exitStatusWith(dir, agentBin, "a1",
-                         agentBase(dir, "a1") + "loyalty.agent.core.tls.caCertificate = " +
-                             ca.caCertificate() + "\nloyalty.agent.core.tls.certificate = " +
-                             till.certificate + "\n") == kExitConfig);
+                         agentBase(dir, "a1") +
+                             "loyalty.agent.core.tls.caCertificate = " + ca.caCertificate() +
+                             "\nloyalty.agent.core.tls.certificate = " + till.certificate + "\n") ==
+          kExitConfig);
   }
   SECTION("agent: a terminal certificate of another CA") {
     CHECK(exitStatusWith(dir, agentBin, "a2",
-                         agentBase(dir, "a2") + "loyalty.agent.core.tls.caCertificate = " +
-                             ca.caCertificate() + "\nloyalty.agent.core.tls.certificate = " +
-                             stranger.certificate + "\nloyalty.agent.core.tls.privateKey = " +
-                             stranger.privateKey + "\n") == kExitConfig);
+                         agentBase(dir, "a2") +
+                             "loyalty.agent.core.tls.caCertificate = " + ca.caCertificate() +
+                             "\nloyalty.agent.core.tls.certificate = " + stranger.certificate +
+                             "\nloyalty.agent.core.tls.privateKey = " + stranger.privateKey +
+                             "\n") == kExitConfig);
   }
   SECTION("agent: a key that does not belong to the certificate") {
     CHECK(exitStatusWith(dir, agentBin, "a3",
-                         agentBase(dir, "a3") + "loyalty.agent.core.tls.caCertificate = " +
-                             ca.caCertificate() + "\nloyalty.agent.core.tls.certificate = " +
-                             till.certificate + "\nloyalty.agent.core.tls.privateKey = " +
-                             ca.serverKey() + "\n") == kExitConfig);
+                         agentBase(dir, "a3") +
+                             "loyalty.agent.core.tls.caCertificate = " + ca.caCertificate() +
+                             "\nloyalty.agent.core.tls.certificate = " + till.certificate +
+                             "\nloyalty.agent.core.tls.privateKey = " + ca.serverKey() + "\n") ==
+          kExitConfig);
   }
 }

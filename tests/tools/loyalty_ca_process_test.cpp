@@ -57,14 +57,14 @@ TEST_CASE("loyalty-ca process: init, issue, revoke and show", "[tools]") {
   CHECK(field(init.output, "subject") == "CN=Process Test CA");
   CHECK(fileMode(ca + "/ca.key.pem") == 0600);
 
-  Run server = runCa(dir, {"issue", "--ca", ca, "--kind", "server", "--name", "127.0.0.1",
-                           "--out", dir.file("core")});
+  Run server = runCa(dir, {"issue", "--ca", ca, "--kind", "server", "--name", "127.0.0.1", "--out",
+                           dir.file("core")});
   INFO(server.output);
   REQUIRE(server.status == 0);
   CHECK(fileMode(dir.file("core/server-127.0.0.1.key.pem")) == 0600);
 
-  Run till = runCa(dir, {"issue", "--ca", ca, "--kind", "terminal", "--store", "S042",
-                         "--terminal", "T03", "--out", dir.file("till")});
+  Run till = runCa(dir, {"issue", "--ca", ca, "--kind", "terminal", "--store", "S042", "--terminal",
+                         "T03", "--out", dir.file("till")});
   INFO(till.output);
   REQUIRE(till.status == 0);
   CHECK(field(till.output, "subject") == "CN=S042/T03");

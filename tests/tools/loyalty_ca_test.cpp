@@ -1,7 +1,5 @@
 // Unit tests of loyalty-ca's library (tools/loyalty-ca/ca.h) with a fixed clock: what init, issue
 // and revoke write, checked independently with OpenSSL's own chain and CRL verification.
-#include "loyalty-ca/ca.h"
-
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -15,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "loyalty-ca/ca.h"
 #include "support/test_support.h"
 
 namespace loyalty::tools::ca {

@@ -144,10 +144,10 @@ base::Status writeNewFile(const std::string& path, const std::string& content, m
     return makeError(errno == EEXIST ? ErrorCode::kInvalidState : ErrorCode::kStorageFailure,
                      path + ": " + std::strerror(errno));
   }
-  base::Status status = ::fchmod(fd, mode) == 0
-                            ? writeAll(fd, content, path)
-                            : base::Status(makeError(ErrorCode::kStorageFailure,
-                                                     path + ": " + std::strerror(errno)));
+  base::Status status =
+      ::fchmod(fd, mode) == 0
+          ? writeAll(fd, content, path)
+          : base::Status(makeError(ErrorCode::kStorageFailure, path + ": " + std::strerror(errno)));
   if (::close(fd) != 0 && status.ok()) {
     status = makeError(ErrorCode::kStorageFailure, path + ": " + std::strerror(errno));
   }
@@ -400,8 +400,8 @@ base::Result<Owned<X509>> newCertificate(const std::string& commonName, EVP_PKEY
   }
   X509_NAME* subject = X509_get_subject_name(cert.get());
   if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(commonName.c_str()), -1,
-                                 -1, 0) != 1 ||
+                                 reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1,
+                                 0) != 1 ||
       ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(notBefore)) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(notAfter)) == nullptr ||
       X509_set_pubkey(cert.get(), key) != 1) {
@@ -439,8 +439,9 @@ base::Result<Ca> loadCa(const std::string& dir) {
   ca.key = parsePrivateKey(*keyText);
   if (ca.key == nullptr) {
     return makeError(ErrorCode::kInvalidValue,
-                     joinPath(dir, kCaKeyFile) + ": not a PEM private key (encrypted keys are not "
-                                                 "supported)");
+                     joinPath(dir, kCaKeyFile) +
+                         ": not a PEM private key (encrypted keys are not "
+                         "supported)");
   }
   if (X509_check_private_key(ca.cert.get(), ca.key.get()) != 1) {
     ERR_clear_error();
@@ -627,8 +628,8 @@ std::string subjectAltName(const std::string& host) {
 }
 
 std::string describeNames(X509* cert) {
-  Owned<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  Owned<GENERAL_NAMES> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   std::string out;
   for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
@@ -726,8 +727,7 @@ std::string describeKey(EVP_PKEY* key) {
     kind += std::string(" ") + group;
   }
   ERR_clear_error();
-  return "kind: private key (" + kind + ", " + std::to_string(EVP_PKEY_get_bits(key)) +
-         " bits)\n";
+  return "kind: private key (" + kind + ", " + std::to_string(EVP_PKEY_get_bits(key)) + " bits)\n";
 }
 
 }  // namespace
@@ -735,10 +735,9 @@ std::string describeKey(EVP_PKEY* key) {
 // ---- public -----------------------------------------------------------------------------------
 
 bool isIdentifier(std::string_view text) {
-  return !text.empty() && text.size() <= 32 &&
-         std::all_of(text.begin(), text.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
-         });
+  return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
 }
 
 bool isHostName(std::string_view text) {
@@ -848,8 +847,8 @@ base::Result<InitOutcome> initCa(const std::string& dir, const std::string& comm
     }
   }
   if (rest.ok() && !pathExists(joinPath(dir, kIssuedFile))) {
-    rest = appendLine(joinPath(dir, kIssuedFile),
-                      "# serial\tkind\tsubject\tnot before\tnot after\n");
+    rest =
+        appendLine(joinPath(dir, kIssuedFile), "# serial\tkind\tsubject\tnot before\tnot after\n");
     if (!rest.ok()) {
       ::unlink(outcome.crlPath.c_str());
       ::unlink(outcome.certPath.c_str());
@@ -969,8 +968,8 @@ base::Result<IssueOutcome> issue(const std::string& caDir, const IssueRequest& r
   return outcome;
 }
 
-base::Result<RevokeOutcome> revokeCertificate(const std::string& caDir,
-                                              const std::string& certFile, int64_t now) {
+base::Result<RevokeOutcome> revokeCertificate(const std::string& caDir, const std::string& certFile,
+                                              int64_t now) {
   auto text = readFile(certFile);
   if (!text.ok()) {
     return text.error();
@@ -987,8 +986,7 @@ base::Result<RevokeOutcome> revokeCertificate(const std::string& caDir,
   if (!ca.ok()) {
     return ca.error();
   }
-  if (X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_get_subject_name(ca->cert.get())) !=
-          0 ||
+  if (X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_get_subject_name(ca->cert.get())) != 0 ||
       X509_verify(cert.get(), ca->key.get()) != 1) {
     ERR_clear_error();
     return makeError(ErrorCode::kInvalidState, certFile + " was not issued by the CA in " + caDir);

@@ -66,8 +66,8 @@ struct IssueOutcome {
   std::string keyPath;
   std::string certPath;
   std::string subject;
-  std::string serial;    // upper-case hex
-  int64_t notAfter = 0;  // seconds since the epoch
+  std::string serial;        // upper-case hex
+  int64_t notAfter = 0;      // seconds since the epoch
   bool clampedToCa = false;  // notAfter was cut to the CA's own expiry
 };
 
@@ -94,8 +94,8 @@ base::Result<IssueOutcome> issue(const std::string& caDir, const IssueRequest& r
 
 // Adds the certificate in certFile (which must be signed by this CA, and not be the CA itself)
 // to the CA's CRL and re-signs it. Revoking a revoked certificate changes nothing.
-base::Result<RevokeOutcome> revokeCertificate(const std::string& caDir,
-                                              const std::string& certFile, int64_t now);
+base::Result<RevokeOutcome> revokeCertificate(const std::string& caDir, const std::string& certFile,
+                                              int64_t now);
 // The same by serial number (hex, as `show` and issued.txt print it; colons allowed), for a
 // certificate whose file is lost.
 base::Result<RevokeOutcome> revokeSerial(const std::string& caDir, const std::string& serialText,

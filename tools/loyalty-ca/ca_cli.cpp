@@ -77,8 +77,7 @@ Flags parseFlags(const std::vector<std::string>& args, const std::set<std::strin
   return flags;
 }
 
-int init(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-         int64_t now) {
+int init(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, int64_t now) {
   Flags flags = parseFlags(args, {"--out", "--name"});
   if (!flags.error.empty()) {
     return usageError(err, "init: " + flags.error);
@@ -167,8 +166,7 @@ int revoke(const std::vector<std::string>& args, std::ostream& out, std::ostream
   return kExitOk;
 }
 
-int show(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-         int64_t now) {
+int show(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, int64_t now) {
   if (args.size() != 1) {
     return usageError(err, "show needs exactly one FILE");
   }
@@ -178,8 +176,7 @@ int show(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   }
   out << description->text;
   if (description->looseKeyPermissions) {
-    err << "loyalty-ca: warning: " << args[0]
-        << " is readable by group or others; chmod 600 it\n";
+    err << "loyalty-ca: warning: " << args[0] << " is readable by group or others; chmod 600 it\n";
   }
   return kExitOk;
 }

@@ -26,7 +26,6 @@ inline constexpr int kExitUsage = 2;
 extern const std::string_view kUsage;
 
 // args: without the program name. now: seconds since the epoch.
-int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-           int64_t now);
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, int64_t now);
 
 }  // namespace loyalty::tools::ca

@@ -188,11 +188,15 @@ std::string describeReward(const Value* reward) {
   if (reward == nullptr) {
     return "-";
   }
-  auto decoded = protocol::decodeReward(*reward, "reward");
+  auto decoded = protocol::decodeRewardTemplate(*reward, "reward");
   if (!decoded.ok()) {
     return protocol::json::serialize(*reward);
   }
-  return offers::describe(decoded.value());
+  offers::Reward shown = decoded.value();
+  if (shown.target == offers::TargetKind::kSku && shown.value.empty()) {
+    shown.value = "a product chosen per shopper";  // personalized campaigns
+  }
+  return offers::describe(shown);
 }
 
 std::string dates(const Value& c) {

@@ -108,7 +108,7 @@ FileStamp stampOf(const std::string& path) {
 
 // One CRL of the CA, as handed to each verification.
 struct CrlSnapshot {
-  STACK_OF(X509_CRL)* stack = nullptr;  // owns crl
+  STACK_OF(X509_CRL) * stack = nullptr;  // owns crl
   X509_CRL* crl = nullptr;
   FileStamp stamp;
   size_t revoked = 0;
@@ -136,8 +136,8 @@ base::Result<std::shared_ptr<const CrlSnapshot>> loadCrl(const std::string& path
   }
   const std::string pem = text.str();
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509_CRL* crl = bio != nullptr ? PEM_read_bio_X509_CRL(bio, nullptr, noPassphrase, nullptr)
-                                 : nullptr;
+  X509_CRL* crl =
+      bio != nullptr ? PEM_read_bio_X509_CRL(bio, nullptr, noPassphrase, nullptr) : nullptr;
   BIO_free(bio);
   if (crl == nullptr) {
     ERR_clear_error();
@@ -239,9 +239,10 @@ class ServerTls::State {
     auto loaded = loadCrl(settings_.crl, cas_);  // a missing file is "cannot read"
     if (!loaded.ok()) {
       rejectedStamp_ = stamp;
-      poco_warning(tlsLogger(), "the CRL file changed but cannot be used, keeping the previous "
-                                "one (" + std::to_string(crl_->revoked) + " revoked): " +
-                                    loaded.error().message);
+      poco_warning(tlsLogger(),
+                   "the CRL file changed but cannot be used, keeping the previous "
+                   "one (" +
+                       std::to_string(crl_->revoked) + " revoked): " + loaded.error().message);
       return crl_;
     }
     crl_ = std::move(loaded).value();
@@ -287,8 +288,8 @@ class ServerTls::State {
       }
       lastRefusal_[key] = now;
     }
-    auto* ssl = static_cast<SSL*>(
-        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     poco_warning(tlsLogger(), "refused the client certificate of " + peerAddress(ssl) + " (" +
                                   subject + ", serial " + serial + "): " + reason);
   }
@@ -344,9 +345,9 @@ class ServerTls::State {
                        (settings_.requireClientCertificate ? ", client certificates required"
                                                            : ", client certificates optional");
     std::shared_ptr<const CrlSnapshot> crl = currentCrl();
-    text += crl != nullptr ? ", CRL " + settings_.crl + " (" + std::to_string(crl->revoked) +
-                                 " revoked)"
-                           : ", no CRL";
+    text += crl != nullptr
+                ? ", CRL " + settings_.crl + " (" + std::to_string(crl->revoked) + " revoked)"
+                : ", no CRL";
     return text;
   }
 
@@ -381,8 +382,10 @@ base::Status checkServerCertificate(SSL_CTX* ctx, const std::string& file) {
   X509_STORE_CTX_free(check);
   ERR_clear_error();
   if (!ok) {
-    return badKey("tls.certificate", file + " is not a server certificate of the CA in "
-                                            "tls.caCertificate: " + reason);
+    return badKey("tls.certificate", file +
+                                         " is not a server certificate of the CA in "
+                                         "tls.caCertificate: " +
+                                         reason);
   }
   return base::okStatus();
 }
@@ -453,8 +456,8 @@ base::Result<std::unique_ptr<ServerTls>> ServerTls::create(const TlsSettings& se
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
-    return badKey("tls.privateKey", settings.privateKey + " does not belong to " +
-                                        settings.certificate);
+    return badKey("tls.privateKey",
+                  settings.privateKey + " does not belong to " + settings.certificate);
   }
   if (auto usable = checkServerCertificate(ctx, settings.certificate); !usable.ok()) {
     return usable.error();

@@ -131,11 +131,6 @@ class ClientTls::Impl {
     }
   }
 
-  void forgetSession() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    session_ = nullptr;
-  }
-
   int64_t connections() const { return connections_.load(); }
   int64_t resumed() const { return resumed_.load(); }
 
@@ -206,7 +201,7 @@ base::Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsFiles&
   try {
     Poco::Net::Context::Params params;
     params.verificationMode = Poco::Net::Context::VERIFY_STRICT;  // checks the host name too
-    params.loadDefaultCAs = false;  // only the chain's own CA
+    params.loadDefaultCAs = false;                                // only the chain's own CA
     params.cipherList = kTls12Ciphers;
     Poco::Net::Context::Ptr context(
         new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
@@ -223,12 +218,11 @@ base::Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsFiles&
     }
     if (!files.certificateFile.empty()) {
       if (SSL_CTX_use_certificate_chain_file(ctx, files.certificateFile.c_str()) != 1) {
-        return badTlsFile(files.certificateFile,
-                          "cannot load the certificate: " + opensslErrors());
+        return badTlsFile(files.certificateFile, "cannot load the certificate: " + opensslErrors());
       }
       if (SSL_CTX_use_PrivateKey_file(ctx, files.privateKeyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
-        return badTlsFile(files.privateKeyFile, "cannot load the private key (PEM, unencrypted): " +
-                                                    opensslErrors());
+        return badTlsFile(files.privateKeyFile,
+                          "cannot load the private key (PEM, unencrypted): " + opensslErrors());
       }
       if (SSL_CTX_check_private_key(ctx) != 1) {
         ERR_clear_error();
@@ -254,7 +248,6 @@ ClientTls::~ClientTls() = default;
 const std::string& ClientTls::certificateSubject() const { return impl_->subject(); }
 int64_t ClientTls::connections() const { return impl_->connections(); }
 int64_t ClientTls::resumedConnections() const { return impl_->resumed(); }
-void ClientTls::forgetSession() { impl_->forgetSession(); }
 
 namespace {
 

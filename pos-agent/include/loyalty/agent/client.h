@@ -47,12 +47,10 @@ class ClientTls {
 
   // The subject of the client certificate ("CN=S042/T03"), empty without one.
   const std::string& certificateSubject() const;
-  // New TLS connections made by the Clients sharing this, and how many of them resumed a
-  // session (an abbreviated handshake) rather than making a full handshake.
+  // New TLS connections of the Clients sharing this that carried an answer, and how many of
+  // them resumed a session (an abbreviated handshake) rather than making a full handshake.
   int64_t connections() const;
   int64_t resumedConnections() const;
-  // Drops the stored session: the next new connection makes a full handshake.
-  void forgetSession();
 
   class Impl;  // defined in client.cpp
   Impl& impl() const { return *impl_; }
