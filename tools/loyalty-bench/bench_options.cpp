@@ -67,13 +67,17 @@ std::string_view scenarioName(Scenario s) {
       return "agent";
     case Scenario::kReconnect:
       return "reconnect";
+    case Scenario::kStorage:
+      return "storage";
+    case Scenario::kJson:
+      return "json";
   }
   return "commit";
 }
 
 std::optional<Scenario> scenarioFromName(std::string_view name) {
   for (Scenario s : {Scenario::kCommit, Scenario::kIdentify, Scenario::kPrice, Scenario::kAgent,
-                     Scenario::kReconnect}) {
+                     Scenario::kReconnect, Scenario::kStorage, Scenario::kJson}) {
     if (scenarioName(s) == name) {
       return s;
     }
@@ -86,9 +90,13 @@ std::string benchUsage() {
 
 Plays N concurrent tills against the loyalty-core (directly or through pos-agents) with baskets
 from the TaFeng data, then reports throughput, latency percentiles, errors and starved
-connections, next to the ceiling of GET /v1/health measured in the same run. Unless --core is
-given, it starts loyalty-core (and pos-agent for scenario agent) from its own folder, on 127.0.0.1
-with ports chosen by the OS, in a temporary folder it removes at the end.
+connections, next to ceilings measured in the same run: GET /v1/health (every scenario), and for
+scenario commit also the storage ceiling, the same rows written straight through the core's
+SqliteStore (group commit, synchronous=FULL) from as many threads as tills, in-process, without
+HTTP. ratio_to_ceiling divides by the LOWER of the ceilings measured (the JSON also gives the
+ratio to each). Unless --core is given, it starts loyalty-core (and pos-agent for scenario agent)
+from its own folder, on 127.0.0.1 with ports chosen by the OS, in a temporary folder it removes
+at the end.
 
 scenarios:
   commit      POST /v1/commit of a basket, a new transaction each time, keep-alive
@@ -97,6 +105,13 @@ scenarios:
   agent       identify -> price -> commit through pos-agents (one per till by default),
               keep-alive; also measures the same flow straight to the core
   reconnect   POST /v1/identify on a new connection for every request
+  storage     the storage ceiling alone: each of --tills threads stores a commit's rows (sale,
+              lines, tender, customer, ledger entry, habit profile) through SqliteStore::write
+              into a new database, closed loop; no server
+  json        the JSON parsers on the commit body (--lines lines), one thread, no server: the
+              project's codec (decodeCommitRequest), json::parse alone, Poco::JSON, and
+              RapidJSON and simdjson when they were found at build time; ns per body, MB/s,
+              p50 and p99 per parse, after a warm-up of a tenth of --iterations
 
 options:
   --scenario NAME         see above (required)
@@ -113,7 +128,11 @@ options:
   --agents N              pos-agents to spawn for scenario agent (default 0 = one per till)
   --core HOST:PORT        use this running loyalty-core instead of spawning one
   --agent-endpoints LIST  use these running pos-agents (H:P,H:P...) for scenario agent
-  --no-ceiling            skip the GET /v1/health ceiling phase
+  --no-ceiling            skip the ceiling phases (GET /v1/health, and storage)
+  --no-storage-ceiling    scenario commit: skip the storage ceiling only
+  --storage-dir DIR       folder for the storage phase's temporary database (commit, storage;
+                          default: the spawned core's folder, else the system's temporary folder)
+  --iterations N          scenario json: timed parses per parser (default 20000)
   --seed N                seed of the shopper order (default 42)
   --json                  print one JSON object instead of a table
   --help                  this text
@@ -126,10 +145,12 @@ Exit status: 0 the run happened (errors are reported), 1 cannot start, 2 bad usa
 base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& args) {
   BenchOptions o;
   bool haveScenario = false;
-  static const char* const kValued[] = {"--scenario", "--tafeng",       "--duration",
-                                        "--tills",    "--rate",         "--lines",
+  static const char* const kValued[] = {"--scenario",   "--tafeng",       "--duration",
+                                        "--tills",      "--rate",         "--lines",
                                         "--timeout-ms", "--core-threads", "--agents",
-                                        "--core",     "--agent-endpoints", "--seed"};
+                                        "--core",       "--agent-endpoints", "--seed",
+                                        "--storage-dir", "--iterations"};
+  bool haveIterations = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> inlineValue;
@@ -160,11 +181,25 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
       o.json = true;
     } else if (name == "--no-ceiling") {
       o.ceiling = false;
+    } else if (name == "--no-storage-ceiling") {
+      o.storageCeiling = false;
+    } else if (name == "--storage-dir") {
+      if (value.empty()) {
+        return usageError("--storage-dir wants a folder");
+      }
+      o.storageDir = value;
+    } else if (name == "--iterations") {
+      auto v = intIn(name, value, 1, kMaxJsonIterations);
+      if (!v) {
+        return v.error();
+      }
+      o.iterations = *v;
+      haveIterations = true;
     } else if (name == "--scenario") {
       auto s = scenarioFromName(value);
       if (!s) {
         return usageError("unknown scenario '" + value +
-                          "' (commit, identify, price, agent, reconnect)");
+                          "' (commit, identify, price, agent, reconnect, storage, json)");
       }
       o.scenario = *s;
       haveScenario = true;
@@ -255,6 +290,21 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
   }
   if (!o.agentEndpoints.empty() && !o.core) {
     return usageError("--agent-endpoints needs --core (the core those agents forward to)");
+  }
+  const bool inProcess = o.scenario == Scenario::kStorage || o.scenario == Scenario::kJson;
+  const std::string name(scenarioName(o.scenario));
+  if (inProcess && o.core) {
+    return usageError("scenario " + name + " runs in-process: --core does not apply");
+  }
+  if (inProcess && o.rate > 0) {
+    return usageError("scenario " + name + " is closed loop only: --rate does not apply");
+  }
+  if (haveIterations && o.scenario != Scenario::kJson) {
+    return usageError("--iterations is for scenario json only");
+  }
+  if (!o.storageDir.empty() && o.scenario != Scenario::kCommit &&
+      o.scenario != Scenario::kStorage) {
+    return usageError("--storage-dir is for scenarios commit and storage only");
   }
   return o;
 }

@@ -9,7 +9,11 @@
 //     as possible, closed loop); 0 <= lines <= kMaxBenchLines; 1 <= timeoutMs <= 600000;
 //   - coreThreads is 0 (the core's default) or 1..1024; agents is 0 (one per till) or 1..tills;
 //   - core, when set, is the address of a running loyalty-core (nothing is spawned for it);
-//     agentEndpoints, when set, are running pos-agents (scenario agent only).
+//     agentEndpoints, when set, are running pos-agents (scenario agent only);
+//   - scenarios storage and json run in-process: no core, no agents, closed loop (rate 0);
+//   - 1 <= iterations <= kMaxJsonIterations (given only for scenario json);
+//   - storageDir is empty (the spawned core's folder, else the system's temporary folder) or
+//     given for scenario commit or storage only.
 //
 // Thread safety: re-entrant.
 #pragma once
@@ -28,6 +32,7 @@ namespace loyalty::tools {
 inline constexpr int kMaxTills = 1024;
 inline constexpr double kMaxDurationS = 3600;
 inline constexpr int kMaxBenchLines = 200;
+inline constexpr int64_t kMaxJsonIterations = 100000000;
 
 enum class Scenario {
   kCommit,     // POST /v1/commit to the core, keep-alive
@@ -35,6 +40,8 @@ enum class Scenario {
   kPrice,      // POST /v1/price to the core, keep-alive
   kAgent,      // identify -> price -> commit through pos-agents, keep-alive
   kReconnect,  // POST /v1/identify to the core, a new connection per request
+  kStorage,    // the commit's rows through SqliteStore::write, in-process (storage_bench.h)
+  kJson,       // JSON parsers on the commit body, in-process, one thread (json_bench.h)
 };
 
 std::string_view scenarioName(Scenario s);
@@ -54,6 +61,9 @@ struct BenchOptions {
   std::optional<Endpoint> core;
   std::vector<Endpoint> agentEndpoints;
   bool ceiling = true;  // also measure GET /v1/health with the same tills and connection mode
+  bool storageCeiling = true;  // scenario commit: also the storage ceiling (needs `ceiling`)
+  std::string storageDir;      // parent folder of the storage phase's database
+  int64_t iterations = 20000;  // scenario json: timed parses per parser
   bool json = false;
   uint64_t seed = 42;
 };

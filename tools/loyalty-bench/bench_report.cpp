@@ -50,6 +50,12 @@ std::string phaseFieldsJson(const PhaseResult& p) {
                     ",\"tills_starved\":" + std::to_string(p.tillsStarved) +
                     ",\"tills_never_answered\":" + std::to_string(p.tillsNeverAnswered) +
                     ",\"unsent\":" + std::to_string(p.unsent);
+  if (p.transactions > 0) {
+    out += ",\"transactions\":" + std::to_string(p.transactions) + ",\"writes_per_transaction\":" +
+           number(static_cast<double>(p.answered + p.errors) /
+                      static_cast<double>(p.transactions),
+                  1);
+  }
   out += ",\"ops\":{";
   bool first = true;
   for (const auto& [name, h] : p.ops) {
@@ -90,6 +96,7 @@ void PhaseResult::merge(const PhaseResult& other) {
   tillsStarved += other.tillsStarved;
   tillsNeverAnswered += other.tillsNeverAnswered;
   unsent += other.unsent;
+  transactions += other.transactions;
   latency.merge(other.latency);
   for (const auto& [name, h] : other.ops) {
     ops[name].merge(h);
@@ -101,11 +108,41 @@ void PhaseResult::merge(const PhaseResult& other) {
   }
 }
 
-std::optional<double> BenchReport::ratioToCeiling() const {
-  if (!ceiling || ceiling->throughputPerS() <= 0) {
+namespace {
+
+std::optional<double> ratioTo(const PhaseResult& main, const std::optional<PhaseResult>& to) {
+  if (!to || to->throughputPerS() <= 0) {
     return std::nullopt;
   }
-  return main.throughputPerS() / ceiling->throughputPerS();
+  return main.throughputPerS() / to->throughputPerS();
+}
+
+}  // namespace
+
+std::optional<double> BenchReport::ratioToHealthCeiling() const { return ratioTo(main, ceiling); }
+
+std::optional<double> BenchReport::ratioToStorageCeiling() const {
+  return ratioTo(main, storageCeiling);
+}
+
+std::string BenchReport::lowerCeiling() const {
+  const auto health = ratioToHealthCeiling();
+  const auto storage = ratioToStorageCeiling();
+  if (storage && (!health || *storage > *health)) {
+    return "storage";  // the larger ratio is the one to the lower ceiling
+  }
+  return health ? "health" : "";
+}
+
+std::optional<double> BenchReport::ratioToCeiling() const {
+  const std::string lower = lowerCeiling();
+  if (lower == "storage") {
+    return ratioToStorageCeiling();
+  }
+  if (lower == "health") {
+    return ratioToHealthCeiling();
+  }
+  return std::nullopt;
 }
 
 std::string formatReportJson(const BenchReport& r) {
@@ -116,9 +153,25 @@ std::string formatReportJson(const BenchReport& r) {
                     ",\"connection\":" + jsonString(r.connection) +
                     ",\"target\":" + jsonString(r.target) + ",\"endpoint\":" +
                     jsonString(r.main.label) + "," + phaseFieldsJson(r.main);
-  out += ",\"ceiling\":" + (r.ceiling ? phaseJson(*r.ceiling) : std::string("null"));
-  const auto ratio = r.ratioToCeiling();
-  out += ",\"ratio_to_ceiling\":" + (ratio ? number(*ratio, 3) : std::string("null"));
+  auto optionalRatio = [](std::optional<double> v) {
+    return v ? number(*v, 3) : std::string("null");
+  };
+  if (r.ceiling || r.storageCeiling) {
+    // The health ceiling's fields at the top of the object (as before the storage ceiling
+    // existed), the storage ceiling inside it, and which of them the ratio uses.
+    std::string c = r.ceiling ? phaseJson(*r.ceiling) : std::string("{\"endpoint\":null}");
+    c.pop_back();
+    c += ",\"storage\":" + (r.storageCeiling ? phaseJson(*r.storageCeiling) : std::string("null"));
+    c += ",\"lower\":" + jsonString(r.lowerCeiling()) + "}";
+    out += ",\"ceiling\":" + c;
+  } else {
+    out += ",\"ceiling\":null";
+  }
+  out += ",\"ratio_to_ceiling\":" + optionalRatio(r.ratioToCeiling());
+  if (r.storageCeiling) {
+    out += ",\"ratio_to_health_ceiling\":" + optionalRatio(r.ratioToHealthCeiling()) +
+           ",\"ratio_to_storage_ceiling\":" + optionalRatio(r.ratioToStorageCeiling());
+  }
   if (r.direct) {
     out += ",\"direct\":" + phaseJson(*r.direct);
     out += ",\"agent_added_p99_ms\":" +
@@ -156,8 +209,31 @@ std::string formatReportTable(const BenchReport& r) {
   if (r.ceiling) {
     out << tableRow("ceiling " + r.ceiling->label, *r.ceiling);
   }
+  if (r.storageCeiling) {
+    out << tableRow("ceiling " + r.storageCeiling->label, *r.storageCeiling);
+  }
   if (auto ratio = r.ratioToCeiling()) {
-    out << "\nratio to ceiling: " << number(*ratio, 3) << "\n";
+    out << "\nratio to ceiling: " << number(*ratio, 3);
+    if (r.storageCeiling) {
+      out << " (to the lower one, " << r.lowerCeiling() << "; health "
+          << (r.ratioToHealthCeiling() ? number(*r.ratioToHealthCeiling(), 3) : "-")
+          << ", storage "
+          << (r.ratioToStorageCeiling() ? number(*r.ratioToStorageCeiling(), 3) : "-") << ")";
+    }
+    out << "\n";
+  }
+  if (r.storageCeiling && r.storageCeiling->transactions > 0) {
+    out << "storage ceiling: "
+        << number(static_cast<double>(r.storageCeiling->answered + r.storageCeiling->errors) /
+                      static_cast<double>(r.storageCeiling->transactions),
+                  1)
+        << " writes per transaction (group commit)\n";
+  }
+  if (r.main.transactions > 0) {
+    out << number(static_cast<double>(r.main.answered + r.main.errors) /
+                      static_cast<double>(r.main.transactions),
+                  1)
+        << " writes per transaction (group commit)\n";
   }
   if (r.main.unsent > 0) {
     out << "unsent (due but the till was still waiting): " << r.main.unsent << "\n";

@@ -10,7 +10,12 @@
 //     tillsNeverAnswered the tills that got no answer in the whole phase;
 //   - throughput is the 2xx answers divided by the phase's wall time;
 //   - unsent (open loop only) counts sends that were due before the end of the phase but were
-//     never made because the till was still waiting for earlier answers.
+//     never made because the till was still waiting for earlier answers;
+//   - ceilings: `ceiling` is GET /v1/health (same tills and connection mode); the commit scenario
+//     also measures `storageCeiling`, the same rows written straight through SqliteStore::write
+//     (storage_bench.h). ratioToCeiling() divides the throughput by the LOWER of the ceilings
+//     measured, since the lower one is what bounds the scenario; the ratios to each are reported
+//     too.
 //
 // Thread safety: plain values; the formatting functions are re-entrant.
 #pragma once
@@ -34,6 +39,7 @@ struct PhaseResult {
   uint64_t tillsStarved = 0;
   uint64_t tillsNeverAnswered = 0;
   uint64_t unsent = 0;
+  uint64_t transactions = 0;  // storage phases only: the store's transactions (COMMITs)
   LatencyHistogram latency;                    // every 2xx answer
   std::map<std::string, LatencyHistogram> ops;  // per call ("identify", "price", "commit", ...)
   std::vector<std::string> errorSamples;        // the first few error messages
@@ -54,8 +60,15 @@ struct BenchReport {
   // GET /v1/health, same tills and connection mode, always closed loop (a capacity).
   std::optional<PhaseResult> ceiling;
   std::optional<PhaseResult> direct;   // scenario agent: the same flow straight to the core
+  // Scenario commit: the same rows stored through SqliteStore::write, same threads, closed loop.
+  std::optional<PhaseResult> storageCeiling;
 
+  // Throughput over the lower of the measured ceilings (nullopt: none measured, or all zero).
   std::optional<double> ratioToCeiling() const;
+  std::optional<double> ratioToHealthCeiling() const;
+  std::optional<double> ratioToStorageCeiling() const;
+  // "health" or "storage": the ceiling ratioToCeiling() used (empty when none).
+  std::string lowerCeiling() const;
 };
 
 std::string formatReportJson(const BenchReport& report);

@@ -19,8 +19,6 @@ void replaceFirst(std::string& s, const std::string& mark, const std::string& va
   }
 }
 
-std::string terminalOf(int till) { return "T" + std::to_string(till); }
-
 }  // namespace
 
 Workload::Workload(const TaFengData& data, int lines, uint64_t seed, std::string runId,
@@ -72,15 +70,26 @@ Workload::Workload(const TaFengData& data, int lines, uint64_t seed, std::string
     commit.lines = price.lines;
     commit.tenders.push_back(protocol::Tender{"card", basketTotal(commit.lines)});
     e.commit = protocol::encode(commit);
+    e.items = std::move(items);
     shoppers_.push_back(std::move(e));
   }
 }
 
-const Workload::Encoded& Workload::shopperFor(int till, int64_t k, int tills) const {
+size_t Workload::shopperIndex(int till, int64_t k, int tills) const {
   const uint64_t n = shoppers_.size();
   const uint64_t at = (static_cast<uint64_t>(till) + static_cast<uint64_t>(k) *
                                                          static_cast<uint64_t>(tills)) % n;
-  return shoppers_[static_cast<size_t>(at)];
+  return static_cast<size_t>(at);
+}
+
+const Workload::Encoded& Workload::shopperFor(int till, int64_t k, int tills) const {
+  return shoppers_[shopperIndex(till, k, tills)];
+}
+
+std::string Workload::terminalOf(int till) { return "T" + std::to_string(till); }
+
+std::string Workload::txnOf(int till, int64_t k) const {
+  return runId_ + "-" + std::to_string(till) + "-" + std::to_string(k);
 }
 
 Call Workload::identify(int till, int64_t k, int tills) const {
@@ -92,14 +101,14 @@ Call Workload::identify(int till, int64_t k, int tills) const {
 Call Workload::price(int till, int64_t k, int tills) const {
   Call c{"price", "POST", "/v1/price", shopperFor(till, k, tills).price};
   replaceFirst(c.body, kTerminalMark, terminalOf(till));
-  replaceFirst(c.body, kTxnMark, runId_ + "-" + std::to_string(till) + "-" + std::to_string(k));
+  replaceFirst(c.body, kTxnMark, txnOf(till, k));
   return c;
 }
 
 Call Workload::commit(int till, int64_t k, int tills) const {
   Call c{"commit", "POST", "/v1/commit", shopperFor(till, k, tills).commit};
   replaceFirst(c.body, kTerminalMark, terminalOf(till));
-  replaceFirst(c.body, kTxnMark, runId_ + "-" + std::to_string(till) + "-" + std::to_string(k));
+  replaceFirst(c.body, kTxnMark, txnOf(till, k));
   return c;
 }
 

@@ -14,6 +14,11 @@
 //
 // Keys: store "BENCH", terminal "T<till>", business date given, txn "<runId>-<till>-<k>".
 //
+// The storage ceiling and the JSON comparison reuse the same pool: shopperIndex() is the shopper
+// of an iteration, commitTemplate() its encoded commit body (with the placeholders, which are
+// valid key characters, so the body decodes as it is), basketItems() the TaFeng item ids of its
+// basket (line order).
+//
 // Thread safety: immutable after construction; calls may run from every till at once.
 #pragma once
 
@@ -48,6 +53,15 @@ class Workload {
   Call commit(int till, int64_t k, int tills) const;
   static Call health();
 
+  // The pool index of till `till`'s iteration k (what identify/price/commit use).
+  size_t shopperIndex(int till, int64_t k, int tills) const;
+  // Requires: shopper < poolSize().
+  const std::string& commitTemplate(size_t shopper) const { return shoppers_[shopper].commit; }
+  const std::vector<int64_t>& basketItems(size_t shopper) const { return shoppers_[shopper].items; }
+  // The key parts that commit() fills in: "T<till>" and "<runId>-<till>-<k>".
+  static std::string terminalOf(int till);
+  std::string txnOf(int till, int64_t k) const;
+
   // The catalogue CSV of every item the data holds (imported into a spawned core).
   const std::vector<int64_t>& itemIds() const { return itemIds_; }
 
@@ -57,6 +71,7 @@ class Workload {
     std::string identify;
     std::string price;
     std::string commit;
+    std::vector<int64_t> items;  // the basket's TaFeng item ids, in line order
   };
   const Encoded& shopperFor(int till, int64_t k, int tills) const;
 

@@ -380,8 +380,13 @@ Result<CommitResult> CheckoutService::commit(const CommitCommand& cmd) {
         a.reason = kReasonAlreadyRedeemed;
         a.conflict = kConflictDoubleUse;
       }
+      if (!a.reason.empty() && cmd.offlineCoupons && (!a.coupon || !a.campaign)) {
+        // The agent checked this code offline, so this cannot normally happen (a coupon the
+        // core no longer knows): the sale is kept, nothing can be recorded against the coupon.
+        continue;
+      }
       if (!a.reason.empty()) {
-        if (!cmd.offlineCoupons || !a.coupon || !a.campaign) {
+        if (!cmd.offlineCoupons) {
           return makeError(ErrorCode::kCouponUnavailable,
                            "coupon " + std::to_string(kept.size() + 1) + " (" + a.reason +
                                "): " + reasonMessage(a.reason) + " Price the basket again.");
@@ -571,19 +576,8 @@ Result<CommitResult> CheckoutService::commit(const CommitCommand& cmd) {
         coupon.expires = couponExpiry(c, cmd.key.businessDate);
         coupon.issuedAtMs = now;
         coupon.issuedBySaleId = sale.id;
-        auto serial = w.insertCoupon(coupon);
-        if (!serial.ok()) {
-          return serial.error();
-        }
-        coupon.serial = *serial;
-        auto code = deps_.issuer->sign(CodeClaims{coupon.serial, customer.card, c.id,
-                                                  coupon.expires});
-        if (!code.ok()) {
-          return code.error();
-        }
-        coupon.code = std::move(code).value();
-        if (Status u = w.updateCoupon(coupon); !u.ok()) {
-          return u;
+        if (auto issued = issueCoupon(w, *deps_.issuer, coupon, customer.card); !issued.ok()) {
+          return issued.error();
         }
         ++c.issuedCount;
         if (Status u = w.updateCampaign(c); !u.ok()) {
@@ -686,23 +680,16 @@ Status CheckoutService::issuePersonalized(StoreWriter& w, const std::vector<Camp
       coupon.expires = couponExpiry(c, key.businessDate);
       coupon.issuedAtMs = nowMs;
       coupon.issuedBySaleId = sale.id;
-      coupon.state = control ? CouponState::kControl : CouponState::kIssued;
-      auto serial = w.insertCoupon(coupon);
-      if (!serial.ok()) {
-        return serial.error();
-      }
       if (control) {
-        continue;  // recorded for the uplift measure; nothing is signed or printed
+        // Recorded for the uplift measure; nothing is signed or printed.
+        coupon.state = CouponState::kControl;
+        if (auto serial = w.insertCoupon(coupon); !serial.ok()) {
+          return serial.error();
+        }
+        continue;
       }
-      coupon.serial = *serial;
-      auto code = deps_.issuer->sign(CodeClaims{coupon.serial, customer.card, c.id,
-                                                coupon.expires});
-      if (!code.ok()) {
-        return code.error();
-      }
-      coupon.code = std::move(code).value();
-      if (Status u = w.updateCoupon(coupon); !u.ok()) {
-        return u;
+      if (auto issued = issueCoupon(w, *deps_.issuer, coupon, customer.card); !issued.ok()) {
+        return issued.error();
       }
       ++c.issuedCount;
     }

@@ -149,10 +149,25 @@ TEST_CASE("EvalSplit: determined by the seed", "[eval]") {
   CHECK(a.test == b.test);
   const ev::Split c = ev::splitUsers(1000, 8);
   CHECK(a.test != c.test);
-  // A fixed seed gives a fixed permutation on every platform (mt19937_64 + own bounded draws).
+  // A fixed seed gives a fixed permutation on every platform (own MT19937 and bounded draws).
   const std::vector<size_t> order = ev::shuffledIndices(5, 0);
   std::vector<size_t> sorted = order;
   std::sort(sorted.begin(), sorted.end());
   CHECK(sorted == std::vector<size_t>{0, 1, 2, 3, 4});
   CHECK(ev::shuffledIndices(5, 0) == order);
+}
+
+TEST_CASE("EvalSplit: the permutation of Python's random.shuffle after random.seed", "[eval]") {
+  // Reference values printed by CPython 3: random.seed(s); l = list(range(n)); random.shuffle(l)
+  CHECK(ev::shuffledIndices(10, 0) == std::vector<size_t>{7, 8, 1, 5, 3, 4, 2, 0, 9, 6});
+  CHECK(ev::shuffledIndices(10, 3) == std::vector<size_t>{1, 5, 6, 0, 9, 4, 7, 2, 8, 3});
+  CHECK(ev::shuffledIndices(20, 4) == std::vector<size_t>{17, 19, 10, 14, 5, 18, 16, 11, 4, 8,
+                                                          6,  0,  13, 1,  2, 15, 12, 3,  9, 7});
+  // TaFeng's 13,858 users, seed 0: the last five and the first of the test part.
+  const std::vector<size_t> tafeng = ev::shuffledIndices(13858, 0);
+  CHECK(std::vector<size_t>(tafeng.end() - 5, tafeng.end()) ==
+        std::vector<size_t>{663, 6890, 12418, 6311, 13835});
+  CHECK(std::vector<size_t>(tafeng.begin(), tafeng.begin() + 3) ==
+        std::vector<size_t>{12911, 1545, 153});
+  CHECK(ev::splitUsers(13858, 0).test.front() == 10294);
 }

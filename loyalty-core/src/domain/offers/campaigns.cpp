@@ -315,20 +315,11 @@ Result<std::vector<IssuedCoupon>> issueCoupons(StoreWriter& writer, const Coupon
     coupon.customerId = customer.id;
     coupon.expires = couponExpiry(c, today);
     coupon.issuedAtMs = nowMs;
-    auto serial = writer.insertCoupon(coupon);
-    if (!serial.ok()) {
-      return serial.error();
+    auto stored = issueCoupon(writer, issuer, std::move(coupon), card);
+    if (!stored.ok()) {
+      return stored.error();
     }
-    coupon.serial = *serial;
-    auto code = issuer.sign(CodeClaims{coupon.serial, card, c.id, coupon.expires});
-    if (!code.ok()) {
-      return code.error();
-    }
-    coupon.code = std::move(code).value();
-    if (base::Status s = writer.updateCoupon(coupon); !s.ok()) {
-      return s.error();
-    }
-    issued.push_back(IssuedCoupon{card, std::move(coupon)});
+    issued.push_back(IssuedCoupon{card, std::move(stored).value()});
   }
   c.issuedCount += static_cast<int64_t>(cards.size());
   c.updatedAtMs = nowMs;

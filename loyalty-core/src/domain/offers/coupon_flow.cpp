@@ -231,6 +231,25 @@ CouponAttempt evaluateCoupon(StoreWriter& w, const CouponChecker* checker,
   return a;
 }
 
+Result<Coupon> issueCoupon(StoreWriter& w, const CouponIssuer& issuer, Coupon coupon,
+                           const std::string& card) {
+  coupon.state = CouponState::kIssued;
+  auto serial = w.insertCoupon(coupon);
+  if (!serial.ok()) {
+    return serial.error();
+  }
+  coupon.serial = *serial;
+  auto code = issuer.sign(CodeClaims{coupon.serial, card, coupon.campaignId, coupon.expires});
+  if (!code.ok()) {
+    return code.error();
+  }
+  coupon.code = std::move(code).value();
+  if (Status u = w.updateCoupon(coupon); !u.ok()) {
+    return u.error();
+  }
+  return coupon;
+}
+
 void applyAttempt(const CouponAttempt& attempt, std::vector<offers::RewardLine>& lines,
                   std::map<int64_t, int64_t>& acceptedPerCampaign) {
   for (const auto& d : attempt.outcome.discounts) {

@@ -68,6 +68,10 @@ CouponAttempt evaluateCoupon(StoreWriter& w, const CouponChecker* checker,
                              int64_t nowMs, const std::vector<offers::RewardLine>& lines,
                              const std::map<int64_t, int64_t>& acceptedPerCampaign);
 
+// Stores `coupon` (state issued) and signs its code for `card`; returns it with serial and code.
+Result<Coupon> issueCoupon(StoreWriter& w, const CouponIssuer& issuer, Coupon coupon,
+                           const std::string& card);
+
 // Adds an accepted attempt's discounts to lines[].discounted and counts its campaign.
 void applyAttempt(const CouponAttempt& attempt, std::vector<offers::RewardLine>& lines,
                   std::map<int64_t, int64_t>& acceptedPerCampaign);
