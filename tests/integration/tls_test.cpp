@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -313,4 +314,48 @@ TEST_CASE("TLS: a TLS configuration that cannot work stops either daemon with ex
                              "\nloyalty.agent.core.tls.privateKey = " + ca.serverKey() + "\n") ==
           kExitConfig);
   }
+}
+
+TEST_CASE("TLS: loyaltyctl reaches a TLS core with an admin client certificate",
+          "[integration]") {
+  TempDir dir("loyalty-tls-ctl");
+  TestCa ca(dir);
+  const TestCa::Terminal admin = ca.issueTerminal("HQ", "admin");
+  CoreDaemon core(dir, ca.coreConfig());
+  core.start();
+  // Log in over TLS with the same certificate loyaltyctl will present.
+  agent::ClientOptions options{"127.0.0.1", core.port(), 5000};
+  options.tls = clientTls(ca.clientFiles(&admin));
+  agent::Client client(options);
+  auto login = client.send("POST", "/v1/admin/login",
+                           std::string("{\"user\":\"") + kAdminUser + "\",\"password\":\"" +
+                               kAdminPassword + "\"}");
+  REQUIRE(login.ok());
+  REQUIRE(login->status == 200);
+  const std::string token = std::regex_replace(
+      login->body, std::regex(R"re(.*"token":"([0-9a-f]+)".*)re"), "$1");
+  REQUIRE(token.size() == 64);
+
+  const std::string out = dir.file("ctl.out");
+  ::setenv("LOYALTY_TLS_CA", ca.caCertificate().c_str(), 1);
+  ::setenv("LOYALTY_TLS_CERT", admin.certificate.c_str(), 1);
+  ::setenv("LOYALTY_TLS_KEY", admin.privateKey.c_str(), 1);
+  ChildProcess ctl(loyaltyctlBinary(),
+                   {"--core", "127.0.0.1:" + std::to_string(core.port()), "--token", token,
+                    "campaigns", "list", "--json"},
+                   out);
+  const int status = ctl.wait();
+  ::unsetenv("LOYALTY_TLS_CA");
+  ::unsetenv("LOYALTY_TLS_CERT");
+  ::unsetenv("LOYALTY_TLS_KEY");
+  INFO(readFile(out));
+  CHECK(status == 0);
+  CHECK_THAT(readFile(out), Catch::Contains("\"campaigns\""));
+
+  // Without the TLS variables it cannot talk to the core.
+  ChildProcess plain(loyaltyctlBinary(),
+                     {"--core", "127.0.0.1:" + std::to_string(core.port()), "--token", token,
+                      "campaigns", "list"},
+                     dir.file("plain.out"));
+  CHECK(plain.wait() != 0);
 }

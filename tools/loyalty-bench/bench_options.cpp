@@ -117,7 +117,8 @@ options:
   --scenario NAME         see above (required)
   --tafeng DIR            folder holding tafeng_history.json and tafeng_future.json (required)
   --duration S            seconds of load per phase (default 10)
-  --tills N               concurrent tills, each one connection (default 64, at most 1024)
+  --tills N               concurrent tills, each one connection (default 64, at most 1024);
+                          scenario storage: writer threads
   --rate R                iterations per second over all tills (a request; in scenario agent a
                           flow of three), open loop: latency counts from the scheduled send time;
                           0 = as fast as possible, closed loop (default 0)

@@ -73,7 +73,7 @@ std::string phaseJson(const PhaseResult& p) {
 
 std::string tableRow(const std::string& name, const PhaseResult& p) {
   char buf[256];
-  std::snprintf(buf, sizeof(buf), "%-22s %10.1f %8s %8s %8s %8s %9s %7llu %7llu\n",
+  std::snprintf(buf, sizeof(buf), "%-26s %10.1f %8s %8s %8s %8s %9s %7llu %7llu\n",
                 name.c_str(), p.throughputPerS(), ms(p.latency.percentile(50)).c_str(),
                 ms(p.latency.percentile(90)).c_str(), ms(p.latency.percentile(99)).c_str(),
                 ms(p.latency.percentile(99.9)).c_str(), ms(p.latency.max()).c_str(),
@@ -190,7 +190,7 @@ std::string formatReportTable(const BenchReport& r) {
       << r.target << (r.lines > 0 ? ", " + std::to_string(r.lines) + "-line baskets" : "")
       << "\n\n";
   char head[256];
-  std::snprintf(head, sizeof(head), "%-22s %10s %8s %8s %8s %8s %9s %7s %7s\n", "phase", "req/s",
+  std::snprintf(head, sizeof(head), "%-26s %10s %8s %8s %8s %8s %9s %7s %7s\n", "phase", "req/s",
                 "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "starved");
   out << head;
   out << tableRow(r.main.label, r.main);

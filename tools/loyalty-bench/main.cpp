@@ -15,8 +15,10 @@
 #include "common/tafeng.h"
 #include "loyalty-bench/bench_options.h"
 #include "loyalty-bench/bench_report.h"
+#include "loyalty-bench/json_bench.h"
 #include "loyalty-bench/runner.h"
 #include "loyalty-bench/servers.h"
+#include "loyalty-bench/storage_bench.h"
 #include "loyalty-bench/workload.h"
 #include "loyalty/agent/client.h"
 #include "loyalty/protocol/json.h"
@@ -73,6 +75,57 @@ base::Result<std::string> adminToken(const Endpoint& core, const std::string& us
   return token->asString();
 }
 
+// Scenario json: the parsers on the commit bodies of the pool (see json_bench.h).
+int runJson(const BenchOptions& o, const Workload& workload) {
+  std::vector<std::string> bodies;
+  bodies.reserve(workload.poolSize());
+  for (int64_t k = 0; k < static_cast<int64_t>(workload.poolSize()); ++k) {
+    bodies.push_back(workload.commit(0, k, 1).body);  // shopper k, with a real key
+  }
+  const uint64_t iterations = static_cast<uint64_t>(o.iterations);
+  std::fprintf(stderr, "loyalty-bench: %llu parses per parser over %zu bodies\n",
+               static_cast<unsigned long long>(iterations), bodies.size());
+  auto report = runJsonBench(bodies, o.lines, iterations, jsonWarmupFor(iterations));
+  if (!report) {
+    std::cerr << "loyalty-bench: " << report.error().message << "\n";
+    return kExitCannotStart;
+  }
+  std::cout << (o.json ? formatJsonBenchJson(report.value()) + "\n"
+                       : formatJsonBenchTable(report.value()));
+  return kExitOk;
+}
+
+// The storage phase (scenario storage, or the storage ceiling of scenario commit): a warm-up
+// like the HTTP phases' (when the phase lasts at least two of them), then the measured phase.
+base::Result<PhaseResult> runStorage(const BenchOptions& o, const Workload& workload,
+                                     const std::string& parentDir) {
+  auto bench = StorageBench::open(workload, parentDir);
+  if (!bench) {
+    return bench.error();
+  }
+  std::fprintf(stderr, "loyalty-bench: storage database %s\n",
+               bench.value()->databasePath().c_str());
+  if (o.durationS >= 2 * kWarmUpS) {
+    std::fprintf(stderr, "loyalty-bench: storage warm-up, not counted (%.1f s)\n", kWarmUpS);
+    (void)bench.value()->runPhase("warm-up", o.tills, kWarmUpS, 1000000000);
+  }
+  std::fprintf(stderr, "loyalty-bench: %s %s, %d threads (%.1f s)\n",
+               o.scenario == Scenario::kStorage ? "storage" : "ceiling", kStoragePhaseLabel,
+               o.tills, o.durationS);
+  return bench.value()->runPhase(kStoragePhaseLabel, o.tills, o.durationS, 0);
+}
+
+void printErrorSamples(const BenchReport& report) {
+  for (const PhaseResult* p : {&report.main, report.direct ? &*report.direct : nullptr,
+                               report.ceiling ? &*report.ceiling : nullptr,
+                               report.storageCeiling ? &*report.storageCeiling : nullptr}) {
+    for (size_t i = 0; p != nullptr && i < p->errorSamples.size(); ++i) {
+      std::fprintf(stderr, "loyalty-bench: %s: error: %s\n", p->label.c_str(),
+                   p->errorSamples[i].c_str());
+    }
+  }
+}
+
 bool reachable(const Endpoint& e, int timeoutMs, std::string& why) {
   agent::Client client(agent::ClientOptions{e.host, e.port, timeoutMs, {}});
   auto answer = client.send("GET", "/v1/health", "");
@@ -106,6 +159,31 @@ int run(const std::vector<std::string>& args) {
                          .count();
   const Workload workload(data.value(), o.lines, o.seed, "b" + base36(static_cast<uint64_t>(nowMs)),
                           utcDate());
+
+  if (o.scenario == Scenario::kJson) {
+    return runJson(o, workload);
+  }
+  if (o.scenario == Scenario::kStorage) {
+    auto phase = runStorage(o, workload, o.storageDir);
+    if (!phase) {
+      std::cerr << "loyalty-bench: the storage phase cannot start: " << phase.error().message
+                << "\n";
+      return kExitCannotStart;
+    }
+    BenchReport report;
+    report.scenario = "storage";
+    report.tills = o.tills;
+    report.durationS = o.durationS;
+    report.lines = o.lines;
+    report.connection = "in-process";
+    report.target = "sqlite";
+    report.main = std::move(phase).value();
+    if (o.json) {
+      printErrorSamples(report);
+    }
+    std::cout << (o.json ? formatReportJson(report) + "\n" : formatReportTable(report));
+    return kExitOk;
+  }
 
   std::unique_ptr<SpawnedServers> servers;
   auto needServers = [&]() -> bool {
@@ -208,6 +286,9 @@ int run(const std::vector<std::string>& args) {
                                  w->commit(t, k, tills)};
       };
       break;
+    case Scenario::kStorage:
+    case Scenario::kJson:
+      return kExitUsage;  // handled above
   }
 
   BenchReport report;
@@ -252,16 +333,22 @@ int run(const std::vector<std::string>& args) {
     progress("ceiling GET /v1/health", ceiling.durationS);
     report.ceiling = runPhase(ceiling);
   }
+  if (o.ceiling && o.storageCeiling && o.scenario == Scenario::kCommit) {
+    // On the spawned core's disk unless told otherwise; the core is idle by now.
+    const std::string parent =
+        !o.storageDir.empty() ? o.storageDir : (servers ? servers->dir() : std::string());
+    auto storage = runStorage(o, workload, parent);
+    if (!storage) {
+      std::cerr << "loyalty-bench: the storage ceiling cannot start: "
+                << storage.error().message << "\n";
+      return kExitCannotStart;
+    }
+    report.storageCeiling = std::move(storage).value();
+  }
 
   if (o.json) {
     // The table shows the first errors; with --json they go to stderr.
-    for (const PhaseResult* p : {&report.main, report.direct ? &*report.direct : nullptr,
-                                 report.ceiling ? &*report.ceiling : nullptr}) {
-      for (size_t i = 0; p != nullptr && i < p->errorSamples.size(); ++i) {
-        std::fprintf(stderr, "loyalty-bench: %s: error: %s\n", p->label.c_str(),
-                     p->errorSamples[i].c_str());
-      }
-    }
+    printErrorSamples(report);
   }
   std::cout << (o.json ? formatReportJson(report) + "\n" : formatReportTable(report));
   return kExitOk;

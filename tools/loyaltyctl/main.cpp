@@ -29,8 +29,9 @@ base::Error errorFromAnswer(const agent::Client::RawResponse& answer) {
 
 class ClientCoreApi final : public CoreApi {
  public:
-  ClientCoreApi(const Endpoint& core, int timeoutMs, const std::string& token)
-      : client_(agent::ClientOptions{core.host, core.port, timeoutMs, token}) {}
+  ClientCoreApi(const Endpoint& core, int timeoutMs, const std::string& token,
+                std::shared_ptr<agent::ClientTls> tls)
+      : client_(options(core, timeoutMs, token, std::move(tls))) {}
 
   base::Result<protocol::CustomerHistory> history(const std::string& card) override {
     return client_.history(card);
@@ -51,8 +52,38 @@ class ClientCoreApi final : public CoreApi {
   }
 
  private:
+  static agent::ClientOptions options(const Endpoint& core, int timeoutMs, const std::string& token,
+                                      std::shared_ptr<agent::ClientTls> tls) {
+    agent::ClientOptions o(core.host, core.port, timeoutMs, token);
+    o.tls = std::move(tls);
+    return o;
+  }
+
   agent::Client client_;
 };
+
+// HTTPS to a core that has TLS on: LOYALTY_TLS_CA (the chain's CA certificate) and, because the
+// core asks every client for a certificate, LOYALTY_TLS_CERT and LOYALTY_TLS_KEY (one issued by
+// loyalty-ca, docs/operations.md). Unset: plain HTTP. Returns false after printing why.
+bool tlsFromEnvironment(std::shared_ptr<agent::ClientTls>& tls) {
+  const char* ca = std::getenv("LOYALTY_TLS_CA");
+  if (ca == nullptr || *ca == '\0') {
+    return true;
+  }
+  agent::ClientTlsFiles files;
+  files.caCertificateFile = ca;
+  const char* cert = std::getenv("LOYALTY_TLS_CERT");
+  const char* key = std::getenv("LOYALTY_TLS_KEY");
+  files.certificateFile = cert != nullptr ? cert : "";
+  files.privateKeyFile = key != nullptr ? key : "";
+  auto created = agent::ClientTls::create(files);
+  if (!created.ok()) {
+    std::cerr << "loyaltyctl: TLS: " << created.error().message << "\n";
+    return false;
+  }
+  tls = std::move(created).value();
+  return true;
+}
 
 }  // namespace
 }  // namespace loyalty::tools
@@ -64,10 +95,14 @@ int main(int argc, char** argv) {
   env.core = std::getenv(loyalty::tools::kCoreEnvVar);
   env.token = std::getenv(loyalty::tools::kTokenEnvVar);
   try {
+    std::shared_ptr<loyalty::agent::ClientTls> tls;
+    if (!loyalty::tools::tlsFromEnvironment(tls)) {
+      return 1;
+    }
     return loyalty::tools::runLoyaltyctl(
         args, env,
-        [](const loyalty::tools::Endpoint& core, int timeoutMs, const std::string& token) {
-          return std::make_unique<ClientCoreApi>(core, timeoutMs, token);
+        [tls](const loyalty::tools::Endpoint& core, int timeoutMs, const std::string& token) {
+          return std::make_unique<ClientCoreApi>(core, timeoutMs, token, tls);
         },
         std::cout, std::cerr);
   } catch (const std::exception& e) {
