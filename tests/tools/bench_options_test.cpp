@@ -22,6 +22,9 @@ TEST_CASE("BenchOptions: defaults and both value forms", "[tools]") {
   CHECK(o->timeoutMs == 2000);
   CHECK(o->coreThreads == 0);
   CHECK(o->ceiling);
+  CHECK(o->storageCeiling);
+  CHECK(o->storageDir.empty());
+  CHECK(o->iterations == 20000);
   CHECK_FALSE(o->json);
   CHECK_FALSE(o->core.has_value());
 
@@ -47,12 +50,44 @@ TEST_CASE("BenchOptions: defaults and both value forms", "[tools]") {
 }
 
 TEST_CASE("BenchOptions: every scenario name round-trips", "[tools]") {
-  for (const char* name : {"commit", "identify", "price", "agent", "reconnect"}) {
+  for (const char* name :
+       {"commit", "identify", "price", "agent", "reconnect", "storage", "json"}) {
     auto o = parse({"--scenario", name, "--tafeng", "d"});
     REQUIRE(o.ok());
     CHECK(scenarioName(o->scenario) == name);
   }
   CHECK_FALSE(scenarioFromName("tls").has_value());
+}
+
+TEST_CASE("BenchOptions: the storage ceiling and the JSON comparison options", "[tools]") {
+  auto commit = parse({"--scenario", "commit", "--tafeng", "d", "--no-storage-ceiling",
+                       "--storage-dir=/var/tmp"});
+  REQUIRE(commit.ok());
+  CHECK_FALSE(commit->storageCeiling);
+  CHECK(commit->ceiling);
+  CHECK(commit->storageDir == "/var/tmp");
+
+  auto storage = parse({"--scenario", "storage", "--tafeng", "d", "--tills", "16",
+                        "--duration", "2", "--storage-dir", "db"});
+  REQUIRE(storage.ok());
+  CHECK(storage->scenario == Scenario::kStorage);
+  CHECK(storage->tills == 16);
+  CHECK(storage->storageDir == "db");
+
+  auto json = parse({"--scenario", "json", "--tafeng", "d", "--iterations", "500", "--lines",
+                     "50", "--json"});
+  REQUIRE(json.ok());
+  CHECK(json->scenario == Scenario::kJson);
+  CHECK(json->iterations == 500);
+  CHECK(json->lines == 50);
+  CHECK(json->json);
+
+  const std::string usage = benchUsage();
+  for (const char* word : {"storage", "json", "--iterations", "--storage-dir",
+                           "--no-storage-ceiling", "LOWER of the ceilings"}) {
+    INFO(word);
+    CHECK(usage.find(word) != std::string::npos);
+  }
 }
 
 TEST_CASE("BenchOptions: help needs nothing else", "[tools]") {
@@ -88,6 +123,15 @@ TEST_CASE("BenchOptions: bad command lines are refused with a message", "[tools]
         "127.0.0.1:2"},
        "scenario agent"},
       {{"--scenario", "agent", "--tafeng", "d", "--agent-endpoints", "127.0.0.1:2"}, "--core"},
+      {{"--scenario", "commit", "--tafeng", "d", "--iterations", "10"}, "scenario json only"},
+      {{"--scenario", "json", "--tafeng", "d", "--iterations", "0"}, "--iterations"},
+      {{"--scenario", "json", "--tafeng", "d", "--iterations", "100000001"}, "--iterations"},
+      {{"--scenario", "json", "--tafeng", "d", "--core", "127.0.0.1:1"}, "in-process"},
+      {{"--scenario", "storage", "--tafeng", "d", "--core", "127.0.0.1:1"}, "in-process"},
+      {{"--scenario", "storage", "--tafeng", "d", "--rate", "100"}, "closed loop only"},
+      {{"--scenario", "identify", "--tafeng", "d", "--storage-dir", "x"}, "--storage-dir"},
+      {{"--scenario", "commit", "--tafeng", "d", "--storage-dir="}, "--storage-dir"},
+      {{"--scenario", "commit", "--tafeng", "d", "--no-storage-ceiling=1"}, "takes no value"},
   };
   for (const auto& c : cases) {
     auto o = parse(c.args);

@@ -66,6 +66,73 @@ TEST_CASE("BenchReport: the JSON output has the documented shape", "[tools]") {
   CHECK(v.find("direct") == nullptr);
 }
 
+TEST_CASE("BenchReport: the ratio uses the lower of the health and storage ceilings",
+          "[tools]") {
+  BenchReport r;
+  r.scenario = "commit";
+  r.tills = 4;
+  r.connection = "keep-alive";
+  r.target = "core";
+  r.main = phase("POST /v1/commit", 1000, 2.0, 1500);      // 500/s
+  r.ceiling = phase("GET /v1/health", 8000, 2.0, 250);     // 4000/s
+  r.storageCeiling = phase("SqliteStore::write", 2000, 2.0, 900);  // 1000/s
+  r.storageCeiling->transactions = 400;                    // 5 writes per transaction
+
+  CHECK(r.lowerCeiling() == "storage");
+  REQUIRE(r.ratioToCeiling().has_value());
+  CHECK(*r.ratioToCeiling() == Approx(0.5));
+  CHECK(*r.ratioToHealthCeiling() == Approx(0.125));
+  CHECK(*r.ratioToStorageCeiling() == Approx(0.5));
+
+  auto parsed = json::parse(formatReportJson(r));
+  REQUIRE(parsed.ok());
+  const json::Value& v = parsed.value();
+  // The health ceiling keeps its fields where they were; the storage one is inside it.
+  const json::Value& ceiling = field(v, "ceiling");
+  CHECK(field(ceiling, "endpoint").asString() == "GET /v1/health");
+  CHECK(field(ceiling, "throughput_per_s").asDouble() == Approx(4000.0));
+  CHECK(field(ceiling, "lower").asString() == "storage");
+  const json::Value& storage = field(ceiling, "storage");
+  REQUIRE(storage.isObject());
+  CHECK(field(storage, "endpoint").asString() == "SqliteStore::write");
+  CHECK(field(storage, "throughput_per_s").asDouble() == Approx(1000.0));
+  CHECK(field(storage, "transactions").asInt() == 400);
+  CHECK(field(storage, "writes_per_transaction").asDouble() == Approx(5.0));
+  CHECK(field(field(storage, "latency_ms"), "p50").asDouble() == Approx(0.9));
+  CHECK(field(v, "ratio_to_ceiling").asDouble() == Approx(0.5));
+  CHECK(field(v, "ratio_to_health_ceiling").asDouble() == Approx(0.125));
+  CHECK(field(v, "ratio_to_storage_ceiling").asDouble() == Approx(0.5));
+  CHECK(v.find("transactions") == nullptr);  // only storage phases have transactions
+
+  const std::string table = formatReportTable(r);
+  CHECK(table.find("ceiling SqliteStore::write") != std::string::npos);
+  CHECK(table.find("ratio to ceiling: 0.500 (to the lower one, storage") != std::string::npos);
+  CHECK(table.find("5.0 writes per transaction") != std::string::npos);
+
+  // A storage ceiling above the health one: the health one is the lower.
+  r.storageCeiling = phase("SqliteStore::write", 20000, 2.0, 900);  // 10000/s
+  CHECK(r.lowerCeiling() == "health");
+  CHECK(*r.ratioToCeiling() == Approx(0.125));
+  auto again = json::parse(formatReportJson(r));
+  REQUIRE(again.ok());
+  CHECK(field(field(again.value(), "ceiling"), "lower").asString() == "health");
+  CHECK(field(again.value(), "ratio_to_ceiling").asDouble() == Approx(0.125));
+}
+
+TEST_CASE("BenchReport: without a storage ceiling the health one is used alone", "[tools]") {
+  BenchReport r;
+  r.scenario = "identify";
+  r.main = phase("POST /v1/identify", 100, 1.0, 100);
+  r.ceiling = phase("GET /v1/health", 400, 1.0, 100);
+  CHECK(r.lowerCeiling() == "health");
+  auto parsed = json::parse(formatReportJson(r));
+  REQUIRE(parsed.ok());
+  const json::Value& v = parsed.value();
+  CHECK(field(field(v, "ceiling"), "storage").isNull());
+  CHECK(field(v, "ratio_to_ceiling").asDouble() == Approx(0.25));
+  CHECK(v.find("ratio_to_storage_ceiling") == nullptr);
+}
+
 TEST_CASE("BenchReport: without a ceiling the ratio is null", "[tools]") {
   BenchReport r;
   r.scenario = "identify";

@@ -1,6 +1,9 @@
 # Sourced by tools/test.sh and tools/demo.sh: installs the Debian 12 packages the project needs,
 # only those missing, so running it again is cheap and changes nothing.
-LOYALTY_PACKAGES=(cmake g++ ninja-build pkg-config libpoco-dev libsqlite3-dev libssl-dev catch2)
+# rapidjson-dev and libsimdjson-dev are optional: only loyalty-bench's JSON parser comparison
+# (--scenario json) uses them, and the build skips them when they are missing.
+LOYALTY_PACKAGES=(cmake g++ ninja-build pkg-config libpoco-dev libsqlite3-dev libssl-dev catch2
+  rapidjson-dev libsimdjson-dev)
 
 loyalty_install_deps() {
   local missing=()

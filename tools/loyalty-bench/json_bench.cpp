@@ -152,11 +152,12 @@ std::vector<Candidate> candidates() {
                           "not found at configure time (Debian package rapidjson-dev)", {}});
 #endif
 #if LOYALTY_BENCH_HAVE_SIMDJSON
+  constexpr const char* kSimdjsonVersion = LOYALTY_BENCH_STRINGIFY(SIMDJSON_VERSION);
   auto simd = std::make_shared<SimdjsonCandidate>();
   out.push_back(Candidate{"simdjson",
                           "simdjson::dom::parser (reused), UTF-8 validated, into its DOM tape",
                           true,
-                          std::string("simdjson " LOYALTY_BENCH_STRINGIFY(SIMDJSON_VERSION) ", kernel ") +
+                          std::string("simdjson ") + kSimdjsonVersion + ", kernel " +
                               simdjson::get_active_implementation()->name(),
                           [simd](std::string_view b, const std::string&) {
                             return simd->parse(b);
@@ -342,7 +343,8 @@ std::string formatJsonBenchJson(const JsonBenchReport& r) {
 
 std::string formatJsonBenchTable(const JsonBenchReport& r) {
   std::ostringstream out;
-  out << "loyalty-bench: scenario json, one thread, " << r.bodies << " distinct CommitRequest bodies"
+  out << "loyalty-bench: scenario json, one thread, " << r.bodies
+      << " distinct CommitRequest bodies"
       << (r.lines > 0 ? " of " + std::to_string(r.lines) + " lines" : std::string())
       << " (mean " << number(r.meanBodyBytes, 0) << " bytes, " << r.minBodyBytes << ".."
       << r.maxBodyBytes << "), " << r.iterations << " timed parses per parser after " << r.warmup

@@ -178,19 +178,18 @@ void StorageBench::runWriter(int thread, int threads, int64_t kOffset, int64_t e
         }
         customer = std::move(inserted).value();
       }
-      core::domain::Sale stored = sale;
-      stored.customerId = customer.id;
-      stored.tier = customer.tier;
-      stored.balanceAfter = customer.balance + stored.pointsEarned;
-      auto saleId = w.insertSale(stored);
+      sale.customerId = customer.id;  // in place: the writer thread copies nothing it need not
+      sale.tier = customer.tier;
+      sale.balanceAfter = customer.balance + sale.pointsEarned;
+      auto saleId = w.insertSale(sale);
       if (!saleId.ok()) {
         return saleId.error();
       }
-      if (stored.pointsEarned.value() > 0) {
+      if (sale.pointsEarned.value() > 0) {
         core::domain::LedgerEntry e;
         e.customerId = customer.id;
         e.kind = core::domain::LedgerKind::kEarn;
-        e.points = stored.pointsEarned;
+        e.points = sale.pointsEarned;
         e.saleId = *saleId;
         e.createdAtMs = nowMs;
         auto balance = w.appendLedger(e);

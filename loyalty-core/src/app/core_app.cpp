@@ -26,6 +26,7 @@
 #include "domain/catalogue.h"
 #include "domain/checkout_service.h"
 #include "domain/clock.h"
+#include "http/event_server.h"
 #include "http/handlers.h"
 #include "http/router.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -196,6 +197,37 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
                                    campaigns, couponKeys.get(), clock, adminOptions};
   admin::addAdminRoutes(router, adminContext);
 
+  if (settings->httpEngine == "event") {
+    // Event-driven engine (http/event_server.h): plain HTTP, idle keep-alive connections hold
+    // no thread. readSettings refuses it together with TLS.
+    http::EventServerOptions options;
+    options.host = settings->httpHost;
+    options.port = settings->httpPort;
+    options.workerThreads = settings->httpThreads;
+    options.keepAliveTimeout = std::chrono::seconds(settings->keepAliveTimeoutS);
+    options.requestTimeout = std::chrono::seconds(kRequestTimeoutS);
+    options.stopGrace = std::chrono::milliseconds(500);
+    http::EventServer server(router, options);
+    if (auto started = server.start(); !started.ok()) {
+      log.error("HTTP server: " + started.error().message);
+      return EXIT_SOFTWARE;
+    }
+    log.information("loyalty-core listening on " + settings->httpHost + ":" +
+                    std::to_string(server.port()) + " (HTTP, event engine, " +
+                    std::to_string(settings->httpThreads) + " workers, open-file limit " +
+                    std::to_string(server.openFileLimit()) + "), database " +
+                    settings->databasePath + ", " + std::to_string(catalogue.size()) +
+                    " products");
+    if (!settings->portFile.empty() && !writePortFile(settings->portFile, server.port())) {
+      log.error("cannot write the port file " + settings->portFile);
+      server.stop();
+      return EXIT_CANTCREAT;
+    }
+    waitForTerminationRequest();
+    log.information("loyalty-core stopping");
+    server.stop();  // requests in flight finish within 500 ms; idle connections close at once
+    return EXIT_OK;
+  }
   try {
     // HTTPS only when loyalty.core.tls.certificate is set (app/server_tls.h). Declared before the
     // server so that it outlives every connection.

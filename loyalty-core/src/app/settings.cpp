@@ -30,6 +30,7 @@ std::string resolve(const std::string& path, const std::string& baseDir) {
 const char* const kKnownKeys[] = {
     "http.host",          "http.port",          "http.portFile",
     "http.threads",       "http.queue",         "http.keepAliveTimeoutS",
+    "http.engine",
     "storage.path",       "storage.maxBatch",   "storage.readConnections",
     "earn.pointsPerUnit", "earn.unitMinor",     "earn.excludedCategories",
     "coupons.keyDir",     "coupons.signingKeyId",
@@ -128,6 +129,11 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
   if (auto st = readInt("http.keepAliveTimeoutS", s.keepAliveTimeoutS, 1, 3600, v); !st.ok())
     return st.error();
   s.keepAliveTimeoutS = static_cast<int>(v);
+  const bool engineGiven = c.hasProperty(p + "http.engine");
+  s.httpEngine = c.getString(p + "http.engine", s.httpEngine);
+  if (s.httpEngine != "poco" && s.httpEngine != "event") {
+    return badKey(p + "http.engine", "must be poco or event");
+  }
   s.databasePath = resolve(c.getString(p + "storage.path", s.databasePath), baseDir);
   if (s.databasePath.empty()) {
     return badKey(p + "storage.path", "must not be empty");
@@ -179,6 +185,13 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
     return tls.error();
   }
   s.tls = std::move(tls).value();
+  if (s.tls.enabled() && !engineGiven) {
+    s.httpEngine = "poco";  // the default engine serves plain HTTP only
+  }
+  if (s.tls.enabled() && s.httpEngine == "event") {
+    return badKey(p + "http.engine",
+                  "event serves plain HTTP only; with loyalty.core.tls.* set use http.engine = poco");
+  }
   return s;
 }
 

@@ -31,6 +31,10 @@ struct Settings {
   int httpThreads = 16;
   int httpQueue = 1024;
   int keepAliveTimeoutS = 15;
+  // http.engine: "event" (http/event_server.h: epoll, idle connections cost no thread; plain HTTP
+  // only; the default without TLS) or "poco" (Poco's HTTPServer: a pool thread per open
+  // connection; the default with TLS).
+  std::string httpEngine = "event";
   std::string databasePath = "loyalty-core.db";
   int storageMaxBatch = 512;
   int storageReadConnections = 4;

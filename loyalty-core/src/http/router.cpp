@@ -19,8 +19,6 @@ namespace {
 
 using base::ErrorCode;
 
-constexpr size_t kMaxDiscardBytes = 16 * 1024 * 1024;
-
 std::vector<std::string> splitPath(const std::string& path) {
   std::vector<std::string> out;
   size_t start = 1;  // paths start with '/'
@@ -70,8 +68,7 @@ class RoutedHandler final : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& in,
                      Poco::Net::HTTPServerResponse& out) override {
     Request req;
-    std::string incomingId = in.get("X-Request-Id", "");
-    req.requestId = isValidRequestId(incomingId) ? incomingId : newRequestId();
+    req.requestId = acceptRequestId(in.get("X-Request-Id", ""));
     Response resp;
     try {
       resp = handle(in, req);
@@ -82,9 +79,7 @@ class RoutedHandler final : public Poco::Net::HTTPRequestHandler {
     }
     try {
       out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
-      out.setContentType(resp.contentType);
-      out.set("X-Request-Id", req.requestId);
-      for (const auto& [name, value] : resp.headers) {
+      for (const auto& [name, value] : answerHeaders(resp, req.requestId)) {
         out.set(name, value);
       }
       out.setContentLength(static_cast<std::streamsize>(resp.body.size()));
@@ -139,15 +134,10 @@ class RoutedHandler final : public Poco::Net::HTTPRequestHandler {
         if (discarded >= kMaxDiscardBytes) {
           in.response().setKeepAlive(false);
         }
-        return errorResponse(base::makeError(ErrorCode::kBodyTooLarge,
-                                             "body over " + std::to_string(limit) + " bytes"),
-                             req.requestId);
+        return bodyTooLargeResponse(limit, req.requestId);
       }
     }
-    if (!route.ok()) {
-      return errorResponse(route.error(), req.requestId);
-    }
-    return (*route)->handler(req);
+    return runRoute(route, req);
   }
 
   const Router& router_;
@@ -177,6 +167,40 @@ std::optional<std::string> Request::queryParam(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+std::string acceptRequestId(const std::string& incoming) {
+  return isValidRequestId(incoming) ? incoming : newRequestId();
+}
+
+Response bodyTooLargeResponse(size_t limit, const std::string& requestId) {
+  return errorResponse(
+      base::makeError(ErrorCode::kBodyTooLarge, "body over " + std::to_string(limit) + " bytes"),
+      requestId);
+}
+
+Response runRoute(const base::Result<const Router::Route*>& route, const Request& request) {
+  if (!route.ok()) {
+    return errorResponse(route.error(), request.requestId);
+  }
+  try {
+    return (*route)->handler(request);
+  } catch (...) {
+    return errorResponse(base::makeError(ErrorCode::kInternal, "internal error"),
+                         request.requestId);
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> answerHeaders(const Response& response,
+                                                               const std::string& requestId) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(response.headers.size() + 2);
+  out.emplace_back("Content-Type", response.contentType);
+  out.emplace_back("X-Request-Id", requestId);
+  for (const auto& header : response.headers) {
+    out.push_back(header);
+  }
+  return out;
 }
 
 Response errorResponse(const base::Error& error, const std::string& requestId) {

@@ -74,6 +74,22 @@ class Router {
   std::vector<Route> routes_;
 };
 
+// Shared by RouterFactory and EventServer (http/event_server.h), so that both answer alike.
+// The request's own X-Request-Id when it is 1..64 of [A-Za-z0-9_-], else a generated one.
+std::string acceptRequestId(const std::string& incoming);
+// The 413 body_too_large answer for a body over limit bytes.
+Response bodyTooLargeResponse(size_t limit, const std::string& requestId);
+// The matched route's handler on request (or the match error as problem+json); any exception
+// the handler lets escape becomes 500 internal.
+Response runRoute(const base::Result<const Router::Route*>& route, const Request& request);
+// The header fields of an answer, in order: Content-Type, X-Request-Id, then response.headers
+// (the server adds Content-Length and Connection).
+std::vector<std::pair<std::string, std::string>> answerHeaders(const Response& response,
+                                                               const std::string& requestId);
+// Bytes beyond a body limit that are still read and dropped, so that the client sees the 413;
+// a larger body closes the connection instead.
+inline constexpr size_t kMaxDiscardBytes = 16 * 1024 * 1024;
+
 // Poco adapter: one handler object per request, all sharing the router.
 class RouterFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
