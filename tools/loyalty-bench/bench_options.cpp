@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "loyalty-bench/history_db.h"
+
 namespace loyalty::tools {
 namespace {
 
@@ -71,13 +73,16 @@ std::string_view scenarioName(Scenario s) {
       return "storage";
     case Scenario::kJson:
       return "json";
+    case Scenario::kHistory:
+      return "history";
   }
   return "commit";
 }
 
 std::optional<Scenario> scenarioFromName(std::string_view name) {
   for (Scenario s : {Scenario::kCommit, Scenario::kIdentify, Scenario::kPrice, Scenario::kAgent,
-                     Scenario::kReconnect, Scenario::kStorage, Scenario::kJson}) {
+                     Scenario::kReconnect, Scenario::kStorage, Scenario::kJson,
+                     Scenario::kHistory}) {
     if (scenarioName(s) == name) {
       return s;
     }
@@ -112,6 +117,11 @@ scenarios:
               project's codec (decodeCommitRequest), json::parse alone, Poco::JSON, and
               RapidJSON and simdjson when they were found at build time; ns per body, MB/s,
               p50 and p99 per parse, after a warm-up of a tenth of --iterations
+  history     scenario commit (--tills, --duration, --lines, --rate) on a core whose database
+              holds a large history (--customers, --history-lines: sales with lines, ledger
+              entries and balances generated from the TaFeng baskets), then the same on an
+              empty core; reports both, their ratios (throughput, p99) and the core's peak
+              resident memory (VmRSS) in each; no ceiling phases
 
 options:
   --scenario NAME         see above (required)
@@ -134,7 +144,12 @@ options:
   --storage-dir DIR       folder for the storage phase's temporary database (commit, storage;
                           default: the spawned core's folder, else the system's temporary folder)
   --iterations N          scenario json: timed parses per parser (default 20000)
-  --seed N                seed of the shopper order (default 42)
+  --seed N                seed of the shopper order and of the history (default 42)
+  --customers N           scenario history: customers of the history (default 1000000)
+  --history-lines N       scenario history: basket lines of the history (default 50000000)
+  --history-db FILE       scenario history: reuse this database if it exists (built by an
+                          earlier run), else build it there and keep it; default: build one in
+                          a temporary folder (--storage-dir) and remove it at the end
   --json                  print one JSON object instead of a table
   --help                  this text
 
@@ -150,8 +165,10 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
                                         "--tills",      "--rate",         "--lines",
                                         "--timeout-ms", "--core-threads", "--agents",
                                         "--core",       "--agent-endpoints", "--seed",
-                                        "--storage-dir", "--iterations"};
+                                        "--storage-dir", "--iterations", "--customers",
+                                        "--history-lines", "--history-db"};
   bool haveIterations = false;
+  bool haveHistoryOption = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> inlineValue;
@@ -196,11 +213,31 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
       }
       o.iterations = *v;
       haveIterations = true;
+    } else if (name == "--customers") {
+      auto v = intIn(name, value, 1, kMaxHistoryCustomers);
+      if (!v) {
+        return v.error();
+      }
+      o.historyCustomers = *v;
+      haveHistoryOption = true;
+    } else if (name == "--history-lines") {
+      auto v = intIn(name, value, 1, kMaxHistoryLines);
+      if (!v) {
+        return v.error();
+      }
+      o.historyLines = *v;
+      haveHistoryOption = true;
+    } else if (name == "--history-db") {
+      if (value.empty()) {
+        return usageError("--history-db wants a file");
+      }
+      o.historyDb = value;
+      haveHistoryOption = true;
     } else if (name == "--scenario") {
       auto s = scenarioFromName(value);
       if (!s) {
         return usageError("unknown scenario '" + value +
-                          "' (commit, identify, price, agent, reconnect, storage, json)");
+                          "' (commit, identify, price, agent, reconnect, storage, json, history)");
       }
       o.scenario = *s;
       haveScenario = true;
@@ -306,6 +343,19 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
   if (!o.storageDir.empty() && o.scenario != Scenario::kCommit &&
       o.scenario != Scenario::kStorage) {
     return usageError("--storage-dir is for scenarios commit and storage only");
+  }
+  if (haveHistoryOption && o.scenario != Scenario::kHistory) {
+    return usageError("--customers, --history-lines and --history-db are for scenario history");
+  }
+  if (o.scenario == Scenario::kHistory) {
+    if (o.core) {
+      return usageError("scenario history starts its own cores: --core does not apply");
+    }
+    if (o.historyLines < o.historyCustomers) {
+      return usageError("--history-lines cannot be below --customers (a line per customer)");
+    }
+    o.ceiling = false;
+    o.storageCeiling = false;
   }
   return o;
 }

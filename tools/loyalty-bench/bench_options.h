@@ -13,7 +13,10 @@
 //   - scenarios storage and json run in-process: no core, no agents, closed loop (rate 0);
 //   - 1 <= iterations <= kMaxJsonIterations (given only for scenario json);
 //   - storageDir is empty (the spawned core's folder, else the system's temporary folder) or
-//     given for scenario commit or storage only.
+//     given for scenario commit or storage only;
+//   - scenario history (history_db.h): 1 <= historyCustomers <= historyLines, both at most the
+//     kMaxHistory* limits; core is not set (it starts its own cores); ceilings are off;
+//     historyCustomers, historyLines and historyDb are given for scenario history only.
 //
 // Thread safety: re-entrant.
 #pragma once
@@ -42,6 +45,7 @@ enum class Scenario {
   kReconnect,  // POST /v1/identify to the core, a new connection per request
   kStorage,    // the commit's rows through SqliteStore::write, in-process (storage_bench.h)
   kJson,       // JSON parsers on the commit body, in-process, one thread (json_bench.h)
+  kHistory,    // scenario commit on a core with a large history, and on an empty one (issue 5)
 };
 
 std::string_view scenarioName(Scenario s);
@@ -66,6 +70,9 @@ struct BenchOptions {
   int64_t iterations = 20000;  // scenario json: timed parses per parser
   bool json = false;
   uint64_t seed = 42;
+  int64_t historyCustomers = 1000000;  // scenario history: customers of the built database
+  int64_t historyLines = 50000000;     // scenario history: basket lines of the built database
+  std::string historyDb;               // scenario history: reused if it exists, else built there
 };
 
 // args: the arguments after the program name.

@@ -181,6 +181,8 @@ std::string formatReportJson(const BenchReport& r) {
   return out;
 }
 
+std::string formatPhaseJson(const PhaseResult& phase) { return phaseJson(phase); }
+
 std::string formatReportTable(const BenchReport& r) {
   std::ostringstream out;
   out << "loyalty-bench: scenario " << r.scenario << ", " << r.tills << " tills, "

@@ -72,6 +72,8 @@ struct BenchReport {
 };
 
 std::string formatReportJson(const BenchReport& report);
+// One phase as the JSON object formatReportJson uses for a ceiling or the direct flow.
+std::string formatPhaseJson(const PhaseResult& phase);
 std::string formatReportTable(const BenchReport& report);
 
 }  // namespace loyalty::tools

@@ -3,8 +3,16 @@
 //
 // Exit status: 0 the run happened (errors are reported in the results, not fatal), 1 cannot
 // start (no data, a daemon does not start or is unreachable), 2 bad usage.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -15,6 +23,7 @@
 #include "common/tafeng.h"
 #include "loyalty-bench/bench_options.h"
 #include "loyalty-bench/bench_report.h"
+#include "loyalty-bench/history_db.h"
 #include "loyalty-bench/json_bench.h"
 #include "loyalty-bench/runner.h"
 #include "loyalty-bench/servers.h"
@@ -126,6 +135,247 @@ void printErrorSamples(const BenchReport& report) {
   }
 }
 
+// VmRSS of a process in kB (0 when it cannot be read).
+int64_t residentKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::atoll(line.c_str() + 6);
+    }
+  }
+  return 0;
+}
+
+// Samples a process's VmRSS every 100 ms until destroyed; max() is the largest sample.
+class RssSampler {
+ public:
+  explicit RssSampler(pid_t pid) : pid_(pid), thread_([this] { loop(); }) {}
+  ~RssSampler() {
+    stop_ = true;
+    thread_.join();
+  }
+  RssSampler(const RssSampler&) = delete;
+  RssSampler& operator=(const RssSampler&) = delete;
+  int64_t max() const { return max_.load(); }
+
+ private:
+  void loop() {
+    while (!stop_) {
+      const int64_t kb = residentKb(pid_);
+      if (kb > max_.load()) {
+        max_ = kb;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  const pid_t pid_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> max_{0};
+  std::thread thread_;
+};
+
+struct CommitRun {
+  PhaseResult phase;
+  int64_t rssMaxKb = 0;
+  int64_t rssAfterStartKb = 0;
+};
+
+// Scenario commit (no ceilings) on a core started on databasePath ("" = a new, empty one).
+base::Result<CommitRun> commitOnCore(const BenchOptions& o, const Workload& workload,
+                                     SpawnedServers& servers, const std::string& databasePath,
+                                     const char* name) {
+  auto core = servers.startCore(o.coreThreads, databasePath);
+  if (!core) {
+    return core.error();
+  }
+  CommitRun run;
+  run.rssAfterStartKb = residentKb(servers.corePid());
+  RssSampler rss(servers.corePid());
+  auto token = adminToken(core.value(), kBenchAdminUser, servers.adminPassword());
+  if (!token) {
+    return token.error();
+  }
+  agent::Client admin(agent::ClientOptions{core->host, core->port, 60000, token.value()});
+  auto imported = admin.importCatalogue(catalogueCsv(workload.itemIds()));
+  if (!imported) {
+    return imported.error();
+  }
+  const int tills = o.tills;
+  const Workload* w = &workload;
+  PhaseSpec spec;
+  spec.tills = tills;
+  spec.durationS = o.durationS;
+  spec.rate = o.rate;
+  spec.timeoutMs = o.timeoutMs;
+  spec.endpoints = {core.value()};
+  spec.label = "POST /v1/commit";
+  spec.makeCalls = [w, tills](int t, int64_t k) {
+    return std::vector<Call>{w->commit(t, k, tills)};
+  };
+  std::fprintf(stderr, "loyalty-bench: %s core on %s, RSS %lld kB after start\n", name,
+               core->str().c_str(), static_cast<long long>(run.rssAfterStartKb));
+  if (o.durationS >= 2 * kWarmUpS) {
+    PhaseSpec warm = spec;
+    warm.durationS = kWarmUpS;
+    warm.makeCalls = [make = spec.makeCalls](int t, int64_t k) { return make(t, k + 1000000000); };
+    (void)runPhase(warm);
+  }
+  std::fprintf(stderr, "loyalty-bench: %s: POST /v1/commit (%.1f s)\n", name, o.durationS);
+  run.phase = runPhase(spec);
+  run.rssMaxKb = rss.max();
+  return run;
+}
+
+std::string jsonNumber(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+// Scenario history (issue 5): see benchUsage() and history_db.h.
+int runHistory(const BenchOptions& o, const TaFengData& data, const Workload& workload) {
+  auto fullServers = SpawnedServers::create();
+  auto emptyServers = SpawnedServers::create();
+  if (!fullServers || !emptyServers) {
+    std::cerr << "loyalty-bench: cannot create a temporary folder\n";
+    return kExitCannotStart;
+  }
+  // Absolute: the core runs in its own folder.
+  std::error_code ec;
+  const std::string path = o.historyDb.empty()
+                               ? fullServers.value()->dir() + "/history.db"
+                               : std::filesystem::absolute(o.historyDb, ec).string();
+  struct stat st {};
+  base::Result<HistoryStats> stats = HistoryStats{};
+  if (::stat(path.c_str(), &st) == 0) {
+    stats = readHistoryDb(path);
+    if (stats) {
+      std::fprintf(stderr,
+                   "loyalty-bench: reusing %s: %lld customers, %lld lines, %lld sales, %s\n",
+                   path.c_str(), static_cast<long long>(stats->customers),
+                   static_cast<long long>(stats->lines), static_cast<long long>(stats->sales),
+                   humanBytes(stats->dbBytes).c_str());
+    }
+  } else {
+    std::fprintf(stderr, "loyalty-bench: building %s: %lld customers, %lld lines\n", path.c_str(),
+                 static_cast<long long>(o.historyCustomers),
+                 static_cast<long long>(o.historyLines));
+    const HistorySpec spec{o.historyCustomers, o.historyLines, o.seed};
+    stats = buildHistoryDb(data, spec, path, [&](const HistoryProgress& p) {
+      const double rate = p.elapsedS > 0 ? static_cast<double>(p.linesDone) / p.elapsedS : 0;
+      const double eta =
+          rate > 0 ? static_cast<double>(spec.lines - p.linesDone) / rate : 0;
+      std::fprintf(stderr,
+                   "loyalty-bench: history %lld/%lld customers, %lld lines, %.0f lines/s, "
+                   "%.0f s elapsed, ETA %.0f s\n",
+                   static_cast<long long>(p.customersDone), static_cast<long long>(spec.customers),
+                   static_cast<long long>(p.linesDone), rate, p.elapsedS, eta);
+    });
+  }
+  if (!stats) {
+    std::cerr << "loyalty-bench: history database: " << stats.error().message << "\n";
+    return kExitCannotStart;
+  }
+  // The build wrote with synchronous=OFF: its dirty pages go to disk now, not during the runs.
+  ::sync();
+  if (auto reset = resetHistoryUsers(path); !reset.ok()) {
+    std::cerr << "loyalty-bench: history database: " << reset.error().message << "\n";
+    return kExitCannotStart;
+  }
+  // Empty, history, empty again (each on a core of its own): the baseline is the mean of the
+  // two empty runs, so that a drift of the shared machine during the run does not count against
+  // (or for) the history.
+  auto empty = commitOnCore(o, workload, *emptyServers.value(), "", "empty");
+  if (!empty) {
+    std::cerr << "loyalty-bench: empty core: " << empty.error().message << "\n";
+    return kExitCannotStart;
+  }
+  emptyServers.value().reset();  // stops that core
+  auto full = commitOnCore(o, workload, *fullServers.value(), path, "history");
+  if (!full) {
+    std::cerr << "loyalty-bench: history core: " << full.error().message << "\n";
+    return kExitCannotStart;
+  }
+  fullServers.value()->stopAll();
+  auto againServers = SpawnedServers::create();
+  if (!againServers) {
+    std::cerr << "loyalty-bench: cannot create a temporary folder\n";
+    return kExitCannotStart;
+  }
+  auto again = commitOnCore(o, workload, *againServers.value(), "", "empty again");
+  if (!again) {
+    std::cerr << "loyalty-bench: empty core: " << again.error().message << "\n";
+    return kExitCannotStart;
+  }
+
+  BenchReport report;
+  report.scenario = "history";
+  report.tills = o.tills;
+  report.rate = o.rate;
+  report.durationS = o.durationS;
+  report.lines = o.lines;
+  report.connection = "keep-alive";
+  report.target = "core";
+  report.main = full->phase;
+  const double tEmpty = (empty->phase.throughputPerS() + again->phase.throughputPerS()) / 2;
+  const double tFull = full->phase.throughputPerS();
+  const double p99Empty = (static_cast<double>(empty->phase.latency.percentile(99)) +
+                           static_cast<double>(again->phase.latency.percentile(99))) /
+                          2;
+  const int64_t p99Full = full->phase.latency.percentile(99);
+  const std::string ratioT = tEmpty > 0 ? jsonNumber(tFull / tEmpty) : "null";
+  // p99 as "empty over full": like the throughput ratio, 1 = no change, below 1 = worse.
+  const std::string ratioP =
+      p99Full > 0 ? jsonNumber(p99Empty / static_cast<double>(p99Full)) : "null";
+  if (o.json) {
+    BenchReport emptyReport = report;
+    emptyReport.main = empty->phase;
+    printErrorSamples(emptyReport);
+    emptyReport.main = again->phase;
+    printErrorSamples(emptyReport);
+    printErrorSamples(report);
+    std::string out = formatReportJson(report);
+    out.pop_back();
+    out += ",\"history\":{\"customers\":" + std::to_string(stats->customers) +
+           ",\"lines\":" + std::to_string(stats->lines) +
+           ",\"sales\":" + std::to_string(stats->sales) +
+           ",\"db_bytes\":" + std::to_string(stats->dbBytes) +
+           ",\"build_seconds\":" + jsonNumber(stats->buildSeconds) +
+           ",\"commit_full\":" + formatPhaseJson(full->phase) +
+           ",\"commit_empty\":" + formatPhaseJson(empty->phase) +
+           ",\"commit_empty_after\":" + formatPhaseJson(again->phase) +
+           ",\"ratio_throughput\":" + ratioT + ",\"ratio_p99\":" + ratioP +
+           ",\"rss_kb_full\":" + std::to_string(full->rssMaxKb) +
+           ",\"rss_kb_empty\":" + std::to_string(std::max(empty->rssMaxKb, again->rssMaxKb)) +
+           ",\"rss_kb_full_after_start\":" + std::to_string(full->rssAfterStartKb) +
+           ",\"rss_kb_empty_after_start\":" + std::to_string(empty->rssAfterStartKb) + "}}";
+    std::cout << out << "\n";
+    return kExitOk;
+  }
+  BenchReport emptyReport = report;
+  emptyReport.scenario = "history (empty database)";
+  emptyReport.main = empty->phase;
+  report.scenario = "history (full database)";
+  BenchReport againReport = emptyReport;
+  againReport.scenario = "history (empty database, again)";
+  againReport.main = again->phase;
+  std::cout << formatReportTable(emptyReport) << "\n"
+            << formatReportTable(report) << "\n"
+            << formatReportTable(againReport) << "\n";
+  std::printf("history: %lld customers, %lld lines, %lld sales, %s, built in %.1f s\n",
+              static_cast<long long>(stats->customers), static_cast<long long>(stats->lines),
+              static_cast<long long>(stats->sales), humanBytes(stats->dbBytes).c_str(),
+              stats->buildSeconds);
+  std::printf("ratio full/empty (mean of both empty runs): throughput %s, p99 (empty/full) %s\n",
+              ratioT.c_str(),
+              ratioP.c_str());
+  std::printf("core peak VmRSS: full %lld kB, empty %lld kB\n",
+              static_cast<long long>(full->rssMaxKb),
+              static_cast<long long>(std::max(empty->rssMaxKb, again->rssMaxKb)));
+  return kExitOk;
+}
+
 bool reachable(const Endpoint& e, int timeoutMs, std::string& why) {
   agent::Client client(agent::ClientOptions{e.host, e.port, timeoutMs, {}});
   auto answer = client.send("GET", "/v1/health", "");
@@ -162,6 +412,9 @@ int run(const std::vector<std::string>& args) {
 
   if (o.scenario == Scenario::kJson) {
     return runJson(o, workload);
+  }
+  if (o.scenario == Scenario::kHistory) {
+    return runHistory(o, data.value(), workload);
   }
   if (o.scenario == Scenario::kStorage) {
     auto phase = runStorage(o, workload, o.storageDir);
@@ -288,6 +541,7 @@ int run(const std::vector<std::string>& args) {
       break;
     case Scenario::kStorage:
     case Scenario::kJson:
+    case Scenario::kHistory:
       return kExitUsage;  // handled above
   }
 

@@ -91,6 +91,14 @@ base::Result<std::unique_ptr<SpawnedServers>> SpawnedServers::create() {
 }
 
 SpawnedServers::~SpawnedServers() {
+  stopAll();
+  if (!dir_.empty() && std::getenv("LOYALTY_BENCH_KEEP") == nullptr) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+void SpawnedServers::stopAll() {
   for (pid_t pid : children_) {
     ::kill(pid, SIGTERM);
   }
@@ -110,10 +118,8 @@ SpawnedServers::~SpawnedServers() {
       std::this_thread::sleep_for(kPollInterval);
     }
   }
-  if (!dir_.empty() && std::getenv("LOYALTY_BENCH_KEEP") == nullptr) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  children_.clear();
+  corePid_ = 0;
 }
 
 base::Result<Endpoint> SpawnedServers::launch(const std::string& binary, const std::string& name,
@@ -162,13 +168,15 @@ base::Result<Endpoint> SpawnedServers::launch(const std::string& binary, const s
                          name + " wrote no port file in time; see " + dir_ + "/" + name + ".log");
 }
 
-base::Result<Endpoint> SpawnedServers::startCore(int coreThreads) {
+base::Result<Endpoint> SpawnedServers::startCore(int coreThreads,
+                                                 const std::string& databasePath) {
   const std::string config = dir_ + "/core.properties";
   std::string text =
       "loyalty.core.http.host = 127.0.0.1\n"
       "loyalty.core.http.port = 0\n"
       "loyalty.core.http.portFile = core.port\n"
-      "loyalty.core.storage.path = core.db\n";
+      "loyalty.core.storage.path = " +
+      (databasePath.empty() ? std::string("core.db") : databasePath) + "\n";
   if (coreThreads > 0) {
     text += "loyalty.core.http.threads = " + std::to_string(coreThreads) + "\n";
   }
@@ -184,7 +192,11 @@ base::Result<Endpoint> SpawnedServers::startCore(int coreThreads) {
   if (!writeText(config, text + logging(dir_ + "/core.log"))) {
     return base::makeError(base::ErrorCode::kInternal, "cannot write " + config);
   }
-  return launch(ownExecutableDir() + "/loyalty-core", "core", config);
+  auto started = launch(ownExecutableDir() + "/loyalty-core", "core", config);
+  if (started.ok()) {
+    corePid_ = children_.back();
+  }
+  return started;
 }
 
 base::Result<Endpoint> SpawnedServers::startAgent(const Endpoint& core, int index, int budgetMs) {

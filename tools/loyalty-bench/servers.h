@@ -34,8 +34,9 @@ class SpawnedServers {
   // An empty set with its temporary folder.
   static base::Result<std::unique_ptr<SpawnedServers>> create();
 
-  // coreThreads 0 = the core's default.
-  base::Result<Endpoint> startCore(int coreThreads);
+  // coreThreads 0 = the core's default. databasePath "" = core.db in the folder; else that file
+  // (absolute, or relative to the folder), which the core opens in place.
+  base::Result<Endpoint> startCore(int coreThreads, const std::string& databasePath = "");
   // Requires: a core address (started here or not).
   base::Result<Endpoint> startAgent(const Endpoint& core, int index, int budgetMs);
 
@@ -43,6 +44,10 @@ class SpawnedServers {
   // The spawned core's HQ admin (kBenchAdminUser) password, random per run; "" before startCore.
   const std::string& adminPassword() const { return adminPassword_; }
   size_t processCount() const { return children_.size(); }
+  // Stops every child now, as the destructor does (the folder stays until the destructor).
+  void stopAll();
+  // The process id of the core started here; 0 before startCore.
+  pid_t corePid() const { return corePid_; }
 
  private:
   SpawnedServers() = default;
@@ -52,6 +57,7 @@ class SpawnedServers {
   std::string dir_;
   std::string adminPassword_;
   std::vector<pid_t> children_;
+  pid_t corePid_ = 0;
 };
 
 // The folder of the running executable (from /proc/self/exe), or "." when it cannot be read.
