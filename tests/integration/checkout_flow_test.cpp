@@ -11,8 +11,11 @@ using namespace loyalty::testing;
 
 TEST_CASE("Checkout: identify, price, commit, refund and history through the agent",
           "[integration]") {
+  // Both HTTP engines of the core: the event server (the default) and POCO's (used with TLS).
+  const std::string engine = GENERATE(as<std::string>{}, "event", "poco");
+  INFO("http.engine = " << engine);
   TempDir dir("loyalty-flow");
-  CoreDaemon core(dir);
+  CoreDaemon core(dir, "loyalty.core.http.engine = " + engine + "\n");
   core.start();
   AgentDaemon agent(dir, "agent", core.port());
   agent.start();

@@ -14,8 +14,11 @@ using namespace loyalty::testing;
 
 TEST_CASE("Idempotency: one commit sent 10 times in a row and 10 at once is one sale",
           "[integration]") {
+  // Both HTTP engines of the core: the event server (the default) and POCO's (used with TLS).
+  const std::string engine = GENERATE(as<std::string>{}, "event", "poco");
+  INFO("http.engine = " << engine);
   TempDir dir("loyalty-idem");
-  CoreDaemon core(dir);
+  CoreDaemon core(dir, "loyalty.core.http.engine = " + engine + "\n");
   core.start();
   REQUIRE(core.adminClient().importCatalogue(testCatalogueCsv()).ok());
   std::mt19937_64 rng(5);
@@ -76,6 +79,13 @@ TEST_CASE("Idempotency: one commit sent 10 times in a row and 10 at once is one 
   REQUIRE(error.ok());
   CHECK(error->code == "idempotency_conflict");
   CHECK(db.scalar("SELECT COUNT(*) FROM sales") == 1);
+  // A body over the limit is 413, and the same client goes on.
+  auto big = client.send("POST", "/v1/commit", std::string(300 * 1024, ' '));
+  REQUIRE(big.ok());
+  CHECK(big->status == 413);
+  auto again = client.send("POST", "/v1/commit", body);
+  REQUIRE(again.ok());
+  CHECK(again->status == 200);
   core.stop();
 }
 
