@@ -75,6 +75,12 @@ std::string_view scenarioName(Scenario s) {
       return "json";
     case Scenario::kHistory:
       return "history";
+    case Scenario::kTills:
+      return "tills";
+    case Scenario::kOffline:
+      return "offline";
+    case Scenario::kDrain:
+      return "drain";
   }
   return "commit";
 }
@@ -82,7 +88,8 @@ std::string_view scenarioName(Scenario s) {
 std::optional<Scenario> scenarioFromName(std::string_view name) {
   for (Scenario s : {Scenario::kCommit, Scenario::kIdentify, Scenario::kPrice, Scenario::kAgent,
                      Scenario::kReconnect, Scenario::kStorage, Scenario::kJson,
-                     Scenario::kHistory}) {
+                     Scenario::kHistory, Scenario::kTills, Scenario::kOffline,
+                     Scenario::kDrain}) {
     if (scenarioName(s) == name) {
       return s;
     }
@@ -150,6 +157,9 @@ options:
   --history-db FILE       scenario history: reuse this database if it exists (built by an
                           earlier run), else build it there and keep it; default: build one in
                           a temporary folder (--storage-dir) and remove it at the end
+  --queued N              scenario drain: sales queued in the agent's outbox (default 20000)
+  --tls                   mutual TLS to the core: loyalty-bench makes a CA, the core's and the
+                          tills' certificates in its temporary folder (not with --core)
   --json                  print one JSON object instead of a table
   --help                  this text
 
@@ -166,9 +176,10 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
                                         "--timeout-ms", "--core-threads", "--agents",
                                         "--core",       "--agent-endpoints", "--seed",
                                         "--storage-dir", "--iterations", "--customers",
-                                        "--history-lines", "--history-db"};
+                                        "--history-lines", "--history-db", "--queued"};
   bool haveIterations = false;
   bool haveHistoryOption = false;
+  bool haveQueued = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> inlineValue;
@@ -197,6 +208,15 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
       o.help = true;
     } else if (name == "--json") {
       o.json = true;
+    } else if (name == "--tls") {
+      o.tls = true;
+    } else if (name == "--queued") {
+      auto v = intIn(name, value, 1, kMaxQueued);
+      if (!v) {
+        return v.error();
+      }
+      o.queued = *v;
+      haveQueued = true;
     } else if (name == "--no-ceiling") {
       o.ceiling = false;
     } else if (name == "--no-storage-ceiling") {
@@ -237,7 +257,8 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
       auto s = scenarioFromName(value);
       if (!s) {
         return usageError("unknown scenario '" + value +
-                          "' (commit, identify, price, agent, reconnect, storage, json, history)");
+                          "' (commit, identify, price, agent, reconnect, storage, json, history, tills, "
+                          "offline, drain)");
       }
       o.scenario = *s;
       haveScenario = true;
@@ -260,7 +281,7 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
       }
       o.rate = *v;
     } else if (name == "--tills") {
-      auto v = intIn(name, value, 1, kMaxTills);
+      auto v = intIn(name, value, 1, kMaxEventTills);
       if (!v) {
         return v.error();
       }
@@ -319,6 +340,19 @@ base::Result<BenchOptions> parseBenchOptions(const std::vector<std::string>& arg
   }
   if (o.tafengDir.empty()) {
     return usageError("--tafeng DIR is required");
+  }
+  if (o.tills > kMaxTills && o.scenario != Scenario::kTills) {
+    return usageError("--tills wants at most " + std::to_string(kMaxTills) +
+                      " (a thread each) except in scenario tills");
+  }
+  if (haveQueued && o.scenario != Scenario::kDrain) {
+    return usageError("--queued is for scenario drain only");
+  }
+  if (o.tls && o.core) {
+    return usageError("--tls needs a core started by loyalty-bench (it makes the certificates)");
+  }
+  if (o.scenario == Scenario::kTills && o.rate == 0) {
+    o.rate = 1000;  // a national chain's peak: at least 1,000 sales/s in total
   }
   if (o.agents > o.tills) {
     return usageError("--agents cannot exceed --tills");

@@ -5,7 +5,7 @@
 //
 // Invariants of a parsed BenchOptions (unless help is set):
 //   - scenario is one of the Scenario values; tafengDir is non-empty;
-//   - 1 <= tills <= kMaxTills; 0 < durationS <= kMaxDurationS; rate >= 0 and finite (0 = as fast
+//   - 1 <= tills <= kMaxTills (kMaxEventTills for scenario tills); 0 < durationS <= kMaxDurationS; rate >= 0 and finite (0 = as fast
 //     as possible, closed loop); 0 <= lines <= kMaxBenchLines; 1 <= timeoutMs <= 600000;
 //   - coreThreads is 0 (the core's default) or 1..1024; agents is 0 (one per till) or 1..tills;
 //   - core, when set, is the address of a running loyalty-core (nothing is spawned for it);
@@ -32,7 +32,9 @@
 
 namespace loyalty::tools {
 
-inline constexpr int kMaxTills = 1024;
+inline constexpr int kMaxTills = 1024;       // thread-per-till scenarios
+inline constexpr int kMaxEventTills = 50000; // scenario tills (one epoll client, tills_scenario.h)
+inline constexpr int64_t kMaxQueued = 10000000;
 inline constexpr double kMaxDurationS = 3600;
 inline constexpr int kMaxBenchLines = 200;
 inline constexpr int64_t kMaxJsonIterations = 100000000;
@@ -46,6 +48,9 @@ enum class Scenario {
   kStorage,    // the commit's rows through SqliteStore::write, in-process (storage_bench.h)
   kJson,       // JSON parsers on the commit body, in-process, one thread (json_bench.h)
   kHistory,    // scenario commit on a core with a large history, and on an empty one (issue 5)
+  kTills,      // many tills that connect, send a sale, idle and reconnect (tills_scenario.h)
+  kOffline,    // identify -> price -> commit through pos-agents whose core is down (outage.h)
+  kDrain,      // an agent's outbox of queued sales delivered after an outage (outage.h)
 };
 
 std::string_view scenarioName(Scenario s);
@@ -73,6 +78,8 @@ struct BenchOptions {
   int64_t historyCustomers = 1000000;  // scenario history: customers of the built database
   int64_t historyLines = 50000000;     // scenario history: basket lines of the built database
   std::string historyDb;               // scenario history: reused if it exists, else built there
+  bool tls = false;          // mutual TLS between tills/agents and the core (spawned core only)
+  int64_t queued = 20000;    // scenario drain: sales queued in the outbox during the outage
 };
 
 // args: the arguments after the program name.

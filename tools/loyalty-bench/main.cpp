@@ -27,7 +27,9 @@
 #include "loyalty-bench/json_bench.h"
 #include "loyalty-bench/runner.h"
 #include "loyalty-bench/servers.h"
+#include "loyalty-bench/outage.h"
 #include "loyalty-bench/storage_bench.h"
+#include "loyalty-bench/tills_scenario.h"
 #include "loyalty-bench/workload.h"
 #include "loyalty/agent/client.h"
 #include "loyalty/protocol/json.h"
@@ -416,6 +418,12 @@ int run(const std::vector<std::string>& args) {
   if (o.scenario == Scenario::kHistory) {
     return runHistory(o, data.value(), workload);
   }
+  if (o.scenario == Scenario::kTills) {
+    return runTills(o, data.value(), workload);
+  }
+  if (o.scenario == Scenario::kOffline || o.scenario == Scenario::kDrain) {
+    return runOutage(o, data.value(), workload);
+  }
   if (o.scenario == Scenario::kStorage) {
     auto phase = runStorage(o, workload, o.storageDir);
     if (!phase) {
@@ -542,6 +550,9 @@ int run(const std::vector<std::string>& args) {
     case Scenario::kStorage:
     case Scenario::kJson:
     case Scenario::kHistory:
+    case Scenario::kTills:
+    case Scenario::kOffline:
+    case Scenario::kDrain:
       return kExitUsage;  // handled above
   }
 
