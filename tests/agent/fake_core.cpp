@@ -10,6 +10,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 
+#include <algorithm>
 #include <chrono>
 #include <istream>
 #include <iterator>
@@ -40,11 +41,14 @@ class Handler : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     ReceivedRequest received;
     received.method = request.getMethod();
+    received.arrivedTick = core_.arrive(received.method);
     received.uri = request.getURI();
     received.contentType = request.getContentType();
     received.body.assign(std::istreambuf_iterator<char>(request.stream()),
                          std::istreambuf_iterator<char>());
     FakeCore::Answer answer = core_.handle(received.method, received.uri, received.body);
+    // Before the answer leaves: the agent may send its next request as soon as it has it.
+    received.answeredTick = core_.answering(received.method);
     try {
       response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
       response.setContentType(answer.contentType);
@@ -156,9 +160,39 @@ void FakeCore::setOffers(protocol::OfferList offers) {
   offers_ = std::move(offers);
 }
 
+void FakeCore::setDelay(std::chrono::milliseconds delay) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  delay_ = delay;
+}
+
+int FakeCore::inFlight() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return inFlight_;
+}
+
+int FakeCore::maxInFlight() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return maxInFlight_;
+}
+
+uint64_t FakeCore::arrive(const std::string& method) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (method == "POST") {
+    ++inFlight_;
+    maxInFlight_ = std::max(maxInFlight_, inFlight_);
+  }
+  return ++ticks_;
+}
+
 FakeCore::Answer FakeCore::handle(const std::string& method, const std::string& uri,
                                   const std::string& body) {
   std::unique_lock<std::mutex> lock(mutex_);
+  if (method == "POST" && delay_.count() > 0) {
+    // Waits for the delay (or the core's stop), not for a mode change.
+    const auto until = std::chrono::steady_clock::now() + delay_;
+    modeChanged_.wait_until(lock, until,
+                            [&] { return stopped_ || std::chrono::steady_clock::now() >= until; });
+  }
   auto refused = refusedBodies_.find(body);
   if (refused != refusedBodies_.end()) {
     return errorAnswer(refused->second);
@@ -218,6 +252,14 @@ FakeCore::Answer FakeCore::okAnswer(const std::string& method, const std::string
     return Answer{200, "application/json", protocol::encode(imported)};
   }
   return errorAnswer(base::ErrorCode::kNotFound);
+}
+
+uint64_t FakeCore::answering(const std::string& method) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (method == "POST") {
+    --inFlight_;
+  }
+  return ++ticks_;
 }
 
 void FakeCore::record(ReceivedRequest request) {

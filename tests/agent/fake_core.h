@@ -5,11 +5,15 @@
 // answer with a problem+json error (kError), hang until released (kHang), or answer a raw
 // status/body (kRaw). stop() closes the port (connections are refused), restart() listens on the
 // same port again. Every request is recorded with the status it got, so tests can check what
-// reached the core and in which order.
+// reached the core and in which order; each record also carries the order in which requests
+// arrived and were answered (a shared counter, no clock), so a test can tell which requests
+// overlapped. setDelay() makes every POST wait before it is handled (to let concurrent
+// deliveries overlap); inFlight() and maxInFlight() count POSTs being handled at once.
 //
 // Thread safety: all methods may be called from the test thread while the server threads run.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -38,6 +42,11 @@ struct ReceivedRequest {
   std::string contentType;
   std::string body;
   int status = 0;  // what the fake answered (0 when the answer could not be sent)
+  // Ticks of one counter shared by every request: when it arrived, and when its answer was
+  // ready (just before it was sent). Requests a and b overlapped unless
+  // a.answeredTick < b.arrivedTick or b.answeredTick < a.arrivedTick.
+  uint64_t arrivedTick = 0;
+  uint64_t answeredTick = 0;
 };
 
 class FakeCore {
@@ -57,6 +66,13 @@ class FakeCore {
   void refuseBody(const std::string& body, base::ErrorCode code);
   // What GET /v1/offers answers in kOk mode (empty list until set).
   void setOffers(protocol::OfferList offers);
+  // Every POST waits this long before it is handled (0: no wait, the default).
+  void setDelay(std::chrono::milliseconds delay);
+
+  // POST requests being handled now, and the most handled at once since construction (GET
+  // /v1/offers of the agent's refresher is not counted).
+  int inFlight() const;
+  int maxInFlight() const;
 
   void stop();     // refuses connections from now on
   void restart();  // listens again on the same port
@@ -81,6 +97,10 @@ class FakeCore {
     std::string contentType = "application/json";
     std::string body;
   };
+  // The tick of a request's arrival, and of its answer, just before it is sent (record() then
+  // stores the request with both).
+  uint64_t arrive(const std::string& method);
+  uint64_t answering(const std::string& method);
   Answer handle(const std::string& method, const std::string& uri, const std::string& body);
   void record(ReceivedRequest request);
 
@@ -101,6 +121,10 @@ class FakeCore {
   std::map<std::string, base::ErrorCode> refusedBodies_;  // guarded by mutex_
   std::vector<ReceivedRequest> received_;                 // guarded by mutex_
   protocol::OfferList offers_;                            // guarded by mutex_
+  std::chrono::milliseconds delay_{0};                    // guarded by mutex_
+  uint64_t ticks_ = 0;                                    // guarded by mutex_
+  int inFlight_ = 0;                                      // guarded by mutex_
+  int maxInFlight_ = 0;                                   // guarded by mutex_
 };
 
 }  // namespace loyalty::agent::test

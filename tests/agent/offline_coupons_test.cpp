@@ -589,6 +589,22 @@ TEST_CASE("Offline coupons: a POS-sent offline_coupons=true on an online flow be
   CHECK(later.reason == kCouponAlreadyRedeemed);
 }
 
+TEST_CASE("Offline coupons: an offline price without codes leaves no mark; its commit says false",
+          "[agent]") {
+  Fixture f;
+  f.core.stop();
+  base::Result<protocol::PriceResponse> priced =
+      protocol::decodePriceResponse(f.service->price(encode(test::samplePrice({})), "r").body);
+  REQUIRE(priced.ok());
+  CHECK(priced->offline);
+  CHECK(priced->coupons.empty());
+  CHECK_FALSE(f.pricedOffline("P1"));  // nothing granted, nothing written
+
+  Reply queued = f.service->commit(encode(commitWith("P1", {}, true)), "req-p1");
+  REQUIRE(queued.status == 200);
+  CHECK_FALSE(f.queuedCommit().offlineCoupons);  // the agent decides, not the POS
+}
+
 TEST_CASE("Offline coupons: a commit without any offline price goes on byte for byte", "[agent]") {
   Fixture f;
   std::string body = encode(commitWith("B1", {}, false));

@@ -425,5 +425,109 @@ TEST_CASE("Outbox: a version 1 file is migrated and keeps its items", "[agent][s
   REQUIRE(outbox->saveOffers("{}").ok());
 }
 
+TEST_CASE("Outbox: items keep their lane; itemsAfter reads the next ones in id order",
+          "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  std::vector<int64_t> ids;
+  {
+    OutboxPtr outbox = openOk(path);
+    for (const char* lane : {"9000000000011", "", "9000000000029", "9000000000011"}) {
+      base::Result<int64_t> id =
+          outbox->enqueue(OutboxKind::kCommit, "k" + std::to_string(ids.size()), "b", {}, lane);
+      REQUIRE(id.ok());
+      ids.push_back(*id);
+    }
+    base::Result<int64_t> noLane = outbox->enqueue(OutboxKind::kRefund, "k4", "b");
+    REQUIRE(noLane.ok());
+    ids.push_back(*noLane);
+  }
+  OutboxPtr outbox = openOk(path);  // the lanes survive a reopen
+  base::Result<std::vector<OutboxItem>> first = outbox->itemsAfter(0, 3);
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 3);
+  CHECK((*first)[0].id == ids[0]);
+  CHECK((*first)[0].lane == "9000000000011");
+  CHECK((*first)[1].lane.empty());
+  CHECK((*first)[2].lane == "9000000000029");
+  CHECK((*first)[2].key == "k2");
+
+  base::Result<std::vector<OutboxItem>> rest = outbox->itemsAfter((*first)[2].id, 10);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->size() == 2);
+  CHECK((*rest)[0].id == ids[3]);
+  CHECK((*rest)[0].lane == "9000000000011");
+  CHECK((*rest)[1].id == ids[4]);
+  CHECK((*rest)[1].kind == OutboxKind::kRefund);
+  CHECK((*rest)[1].lane.empty());
+  CHECK(oldestOk(*outbox).lane == "9000000000011");
+
+  base::Result<std::vector<OutboxItem>> none = outbox->itemsAfter(ids[4], 10);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("Outbox: a batch of ids is removed in one transaction, all or none",
+          "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  OutboxPtr outbox = openOk(path);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 6; ++i) {
+    base::Result<int64_t> id = outbox->enqueue(OutboxKind::kCommit, "k" + std::to_string(i), "b");
+    REQUIRE(id.ok());
+    ids.push_back(*id);
+  }
+  // Ids 2 and 4 go, plus one that is not there; the count follows what was deleted.
+  REQUIRE(outbox->remove(std::vector<int64_t>{ids[1], ids[3], 9999}).ok());
+  CHECK(outbox->pending() == 4);
+  REQUIRE(outbox->remove(std::vector<int64_t>{}).ok());
+  CHECK(outbox->pending() == 4);
+
+  // A delete that fails in the middle of a batch deletes nothing.
+  execSql(path, ("CREATE TRIGGER keep_one BEFORE DELETE ON outbox WHEN old.id = " +
+                 std::to_string(ids[4]) + " BEGIN SELECT RAISE(ABORT, 'kept'); END")
+                    .c_str());
+  base::Status failed = outbox->remove(std::vector<int64_t>{ids[0], ids[4], ids[5]});
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().code == base::ErrorCode::kStorageFailure);
+  CHECK(outbox->pending() == 4);
+  base::Result<std::vector<OutboxItem>> left = outbox->itemsAfter(0, 10);
+  REQUIRE(left.ok());
+  std::vector<int64_t> leftIds;
+  for (const OutboxItem& item : *left) {
+    leftIds.push_back(item.id);
+  }
+  CHECK(leftIds == std::vector<int64_t>{ids[0], ids[2], ids[4], ids[5]});
+
+  REQUIRE(outbox->remove(std::vector<int64_t>{ids[0], ids[2], ids[5]}).ok());
+  CHECK(outbox->pending() == 1);
+}
+
+TEST_CASE("Outbox: a version 2 file is migrated; its queued items have no lane",
+          "[agent][sqlite]") {
+  TempDir dir{"pos-agent-test"};
+  std::string path = dir.file("outbox.db");
+  {
+    OutboxPtr outbox = openOk(path);
+    REQUIRE(outbox->enqueue(OutboxKind::kCommit, "k1", "b1", {}, "9000000000011").ok());
+  }
+  // Back to what a version 2 agent wrote: no lane column.
+  execSql(path,
+          "ALTER TABLE outbox DROP COLUMN lane; DELETE FROM outbox;"
+          "INSERT INTO outbox (kind, key, body, enqueued_at_ms) VALUES ('commit', 'old', 'b', 5);"
+          "PRAGMA user_version = 2;");
+  OutboxPtr outbox = openOk(path);
+  CHECK(outbox->pending() == 1);
+  OutboxItem old = oldestOk(*outbox);
+  CHECK(old.key == "old");
+  CHECK(old.lane.empty());
+  REQUIRE(outbox->enqueue(OutboxKind::kCommit, "new", "b", {}, "9000000000011").ok());
+  base::Result<std::vector<OutboxItem>> items = outbox->itemsAfter(old.id, 10);
+  REQUIRE(items.ok());
+  REQUIRE(items->size() == 1);
+  CHECK(items->front().lane == "9000000000011");
+}
+
 }  // namespace
 }  // namespace loyalty::agent

@@ -36,6 +36,7 @@ TEST_CASE("Settings: defaults when nothing is configured", "[agent]") {
   CHECK(s->service.deliveryTimeoutMs == 5000);
   CHECK(s->service.retryInitialMs == 50);
   CHECK(s->service.retryMaxMs == 2000);
+  CHECK(s->service.deliveryConcurrency == 16);
   CHECK(s->outboxPath == "/srv/agent/pos-agent.db");
   CHECK(s->couponKeyDir.empty());
   CHECK(s->service.offersRefreshSeconds == 60);
@@ -58,6 +59,7 @@ TEST_CASE("Settings: the sample pos-agent.properties is valid and shows the defa
   CHECK(fromSample->service.deliveryTimeoutMs == defaults->service.deliveryTimeoutMs);
   CHECK(fromSample->service.retryInitialMs == defaults->service.retryInitialMs);
   CHECK(fromSample->service.retryMaxMs == defaults->service.retryMaxMs);
+  CHECK(fromSample->service.deliveryConcurrency == defaults->service.deliveryConcurrency);
   CHECK(fromSample->outboxPath == defaults->outboxPath);
   CHECK(fromSample->couponKeyDir == defaults->couponKeyDir);
   CHECK(fromSample->service.offersRefreshSeconds == defaults->service.offersRefreshSeconds);
@@ -76,6 +78,7 @@ TEST_CASE("Settings: every key is read; relative paths start at the config direc
   config->setString("loyalty.agent.outbox.path", "/var/lib/agent/outbox.db");
   config->setString("loyalty.agent.outbox.retryInitialMs", "20");
   config->setString("loyalty.agent.outbox.retryMaxMs", "400");
+  config->setString("loyalty.agent.outbox.deliveryConcurrency", "64");
   config->setString("loyalty.agent.coupons.keyDir", "keys");
   config->setString("loyalty.agent.offers.refreshSeconds", "3600");
   config->setString("logging.loggers.root.level", "warning");  // other prefixes are not ours
@@ -93,6 +96,7 @@ TEST_CASE("Settings: every key is read; relative paths start at the config direc
   CHECK(s->outboxPath == "/var/lib/agent/outbox.db");
   CHECK(s->service.retryInitialMs == 20);
   CHECK(s->service.retryMaxMs == 400);
+  CHECK(s->service.deliveryConcurrency == 64);
   CHECK(s->couponKeyDir == "/etc/pos-agent/keys");
   CHECK(s->service.offersRefreshSeconds == 3600);
 }
@@ -113,6 +117,8 @@ TEST_CASE("Settings: a bad value names its key", "[agent]") {
       {"loyalty.agent.outbox.path", ""},
       {"loyalty.agent.outbox.retryMaxMs", "10"},  // below retryInitialMs (50)
       {"loyalty.agent.core.deliveryTimeoutMs", "1.5"},
+      {"loyalty.agent.outbox.deliveryConcurrency", "0"},
+      {"loyalty.agent.outbox.deliveryConcurrency", "65"},
       {"loyalty.agent.offers.refreshSeconds", "4"},
       {"loyalty.agent.offers.refreshSeconds", "3601"},
       {"loyalty.agent.offers.refreshSeconds", "soon"},

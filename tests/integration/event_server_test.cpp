@@ -6,9 +6,10 @@
 
 using namespace loyalty::testing;
 
-TEST_CASE("EventEngine: refused with TLS, and an unknown engine is a configuration error",
+TEST_CASE("EventEngine: bad engine settings are configuration errors, TLS is not refused",
           "[integration]") {
   TempDir dir("loyalty-ev-config");
+  // The event engine serves TLS too: with unusable TLS files the error names the TLS key.
   writeFile(dir.file("tls.properties"),
             "loyalty.core.http.port = 0\n"
             "loyalty.core.http.engine = event\n"
@@ -17,9 +18,14 @@ TEST_CASE("EventEngine: refused with TLS, and an unknown engine is a configurati
             "loyalty.core.tls.caCertificate = ca.pem\n");
   ChildProcess p(coreBinary(), {"--config=" + dir.file("tls.properties")}, dir.file("out"));
   CHECK(p.wait() == 78);  // EX_CONFIG
-  CHECK(readFile(dir.file("out")).find("loyalty.core.http.engine") != std::string::npos);
+  CHECK(readFile(dir.file("out")).find("loyalty.core.tls.") != std::string::npos);
+  CHECK(readFile(dir.file("out")).find("loyalty.core.http.engine") == std::string::npos);
   writeFile(dir.file("bad.properties"), "loyalty.core.http.engine = libuv\n");
   ChildProcess q(coreBinary(), {"--config=" + dir.file("bad.properties")}, dir.file("out2"));
   CHECK(q.wait() == 78);
   CHECK(readFile(dir.file("out2")).find("must be poco or event") != std::string::npos);
+  writeFile(dir.file("io.properties"), "loyalty.core.http.ioThreads = 65\n");
+  ChildProcess r(coreBinary(), {"--config=" + dir.file("io.properties")}, dir.file("out3"));
+  CHECK(r.wait() == 78);
+  CHECK(readFile(dir.file("out3")).find("loyalty.core.http.ioThreads") != std::string::npos);
 }

@@ -3,7 +3,8 @@
 // without a good certificate are refused in the handshake (none, another chain's, revoked,
 // plain HTTP), a revocation takes effect without a restart and cannot be dodged by resuming an
 // old TLS session, the agent reconnects to a restarted core and resumes sessions, and bad TLS
-// configuration stops either daemon with exit code 78.
+// configuration stops either daemon with exit code 78. The tests with a running core run on both
+// of its HTTP engines (loyalty.core.http.engine: event, the default, and poco).
 #include <signal.h>
 #include <sys/types.h>
 
@@ -93,6 +94,11 @@ std::string coreBase(const TempDir& dir, const std::string& name) {
          dir.file(name + ".db") + "\n";
 }
 
+// The engine line of the core's configuration, one run per engine.
+std::string engineLine(const std::string& engine) {
+  return "loyalty.core.http.engine = " + engine + "\n";
+}
+
 std::string agentBase(const TempDir& dir, const std::string& name) {
   return "loyalty.agent.http.port = 0\n"
          "loyalty.agent.outbox.path = " +
@@ -102,10 +108,12 @@ std::string agentBase(const TempDir& dir, const std::string& name) {
 }  // namespace
 
 TEST_CASE("TLS: a commit through an agent over mutual TLS is stored", "[integration]") {
+  const std::string engine = GENERATE(as<std::string>{}, "event", "poco");
+  INFO("http.engine = " << engine);
   TempDir dir("loyalty-tls");
   TestCa ca(dir);
   TestCa::Terminal till = ca.issueTerminal("S042", "T01");
-  CoreDaemon core(dir, ca.coreConfig());
+  CoreDaemon core(dir, ca.coreConfig() + engineLine(engine));
   core.start();
   AgentDaemon agentDaemon(dir, "agent", core.port());
   agentDaemon.setExtraConfig(ca.agentConfig(till));
@@ -127,17 +135,20 @@ TEST_CASE("TLS: a commit through an agent over mutual TLS is stored", "[integrat
   DbInspector db(core.databasePath());
   CHECK(db.scalar("SELECT COUNT(*) FROM sales") == 1);
   db.checkBalances({{card, 25}});
-  CHECK_THAT(readFile(dir.file("core.log")), Catch::Contains("(HTTPS)"));
+  CHECK_THAT(readFile(dir.file("core.log")),
+             Catch::Contains(engine == "event" ? "(HTTPS, event engine" : "(HTTPS)"));
 }
 
 TEST_CASE("TLS: the core refuses clients without a good certificate, and plain HTTP",
           "[integration]") {
+  const std::string engine = GENERATE(as<std::string>{}, "event", "poco");
+  INFO("http.engine = " << engine);
   TempDir dir("loyalty-tls");
   TestCa ca(dir);
   TestCa other(dir, "other-ca");  // another chain: same kind of files, another key
   TestCa::Terminal till = ca.issueTerminal("S042", "T01");
   TestCa::Terminal stranger = other.issueTerminal("S042", "T01");
-  CoreDaemon core(dir, ca.coreConfig());
+  CoreDaemon core(dir, ca.coreConfig() + engineLine(engine));
   core.start();
 
   // A till of this chain gets in.
@@ -173,11 +184,13 @@ TEST_CASE("TLS: the core refuses clients without a good certificate, and plain H
 
 TEST_CASE("TLS: a revoked terminal is refused at once, even when it resumes a session",
           "[integration]") {
+  const std::string engine = GENERATE(as<std::string>{}, "event", "poco");
+  INFO("http.engine = " << engine);
   TempDir dir("loyalty-tls");
   TestCa ca(dir);
   TestCa::Terminal kept = ca.issueTerminal("S042", "T01");
   TestCa::Terminal lost = ca.issueTerminal("S042", "T02");
-  CoreDaemon core(dir, ca.coreConfig());
+  CoreDaemon core(dir, ca.coreConfig() + engineLine(engine));
   core.start();
 
   // The till to be revoked connects twice: the second connection resumes the first's session.
@@ -213,10 +226,12 @@ TEST_CASE("TLS: a revoked terminal is refused at once, even when it resumes a se
 
 TEST_CASE("TLS: the agent reconnects to a restarted core and resumes TLS sessions",
           "[integration]") {
+  const std::string engine = GENERATE(as<std::string>{}, "event", "poco");
+  INFO("http.engine = " << engine);
   TempDir dir("loyalty-tls");
   TestCa ca(dir);
   TestCa::Terminal till = ca.issueTerminal("S042", "T01");
-  CoreDaemon core(dir, ca.coreConfig());
+  CoreDaemon core(dir, ca.coreConfig() + engineLine(engine));
   core.start();
   AgentDaemon agentDaemon(dir, "agent", core.port());
   agentDaemon.setExtraConfig(ca.agentConfig(till));
@@ -254,6 +269,21 @@ TEST_CASE("TLS: the agent reconnects to a restarted core and resumes TLS session
   INFO(match[0].str());
   CHECK(std::stoll(match[1].str()) >= 3);  // before and after the restart
   CHECK(std::stoll(match[2].str()) >= 1);
+  if (engine == "event") {
+    // The core's own count, logged at its stop: it resumed the agent's sessions too.
+    core.stop();
+    const std::string coreLog = readFile(dir.file("core.log"));
+    const std::regex line("TLS: ([0-9]+) handshakes, ([0-9]+) resumed");
+    std::smatch counts;  // the last one: the restarted core's
+    for (auto it = std::sregex_iterator(coreLog.begin(), coreLog.end(), line);
+         it != std::sregex_iterator(); ++it) {
+      counts = *it;
+    }
+    REQUIRE(counts.size() == 3);
+    INFO(counts[0].str());
+    CHECK(std::stoll(counts[1].str()) >= 2);
+    CHECK(std::stoll(counts[2].str()) >= 1);
+  }
 }
 
 TEST_CASE("TLS: a TLS configuration that cannot work stops either daemon with exit code 78",
@@ -318,10 +348,12 @@ TEST_CASE("TLS: a TLS configuration that cannot work stops either daemon with ex
 
 TEST_CASE("TLS: loyaltyctl reaches a TLS core with an admin client certificate",
           "[integration]") {
+  const std::string engine = GENERATE(as<std::string>{}, "event", "poco");
+  INFO("http.engine = " << engine);
   TempDir dir("loyalty-tls-ctl");
   TestCa ca(dir);
   const TestCa::Terminal admin = ca.issueTerminal("HQ", "admin");
-  CoreDaemon core(dir, ca.coreConfig());
+  CoreDaemon core(dir, ca.coreConfig() + engineLine(engine));
   core.start();
   // Log in over TLS with the same certificate loyaltyctl will present.
   agent::ClientOptions options{"127.0.0.1", core.port(), 5000};

@@ -129,21 +129,40 @@ scenarios:
               entries and balances generated from the TaFeng baskets), then the same on an
               empty core; reports both, their ratios (throughput, p99) and the core's peak
               resident memory (VmRSS) in each; no ceiling phases
+  tills       --tills tills (up to 50,000) make identify -> price -> commit sales at an even
+              share of --rate (default 1,000 sales/s: a sale every tills/rate s per till, the
+              first at a seeded random offset), idle with the connection open between sales and
+              reconnect once the core closed it (its keep-alive timeout, 15 s when spawned);
+              the first period is a warm-up when --duration is at least two periods. Played by
+              epoll clients (a process per open-file limit - 64 tills); reports
+              latency per call and per sale, connects, reconnects, retries and the peak open
+              connections of the core and the client; no ceiling phases
+  offline     identify -> price -> commit through pos-agents (--agents, default one per till)
+              whose core is down (a closed port): the agents' own answers ("offline", "queued")
+              are the expected ones; latency per call; then the same with the core blackholed
+              (started, then SIGSTOP: connections accepted, never answered)
+  drain       a core and --agents pos-agents (default 1): the core is stopped (SIGSTOP), --tills
+              tills queue --queued sales through the agents, the core resumes (SIGCONT); reports
+              the sales delivered per second until every outbox is empty, and checks that the
+              core stored exactly the queued sales. LOYALTY_BENCH_DELIVERY_CONCURRENCY=K sets
+              the spawned agents' outbox.deliveryConcurrency (offline and drain)
 
 options:
   --scenario NAME         see above (required)
   --tafeng DIR            folder holding tafeng_history.json and tafeng_future.json (required)
   --duration S            seconds of load per phase (default 10)
-  --tills N               concurrent tills, each one connection (default 64, at most 1024);
-                          scenario storage: writer threads
+  --tills N               concurrent tills, each one connection (default 64, at most 1024;
+                          scenario tills: at most 50,000); scenario storage: writer threads
   --rate R                iterations per second over all tills (a request; in scenario agent a
                           flow of three), open loop: latency counts from the scheduled send time;
-                          0 = as fast as possible, closed loop (default 0)
+                          0 = as fast as possible, closed loop (default 0; scenario tills:
+                          sales per second, default 1000)
   --lines N               lines per basket, filled from consecutive TaFeng items; 0 = the TaFeng
                           basket as it is (default 30)
   --timeout-ms MS         per request: connect, send and receive each (default 2000)
   --core-threads N        http.threads of the spawned loyalty-core (default: its own, 16)
-  --agents N              pos-agents to spawn for scenario agent (default 0 = one per till)
+  --agents N              pos-agents to spawn for scenarios agent and offline (default 0 = one
+                          per till) and drain (default 0 = one)
   --core HOST:PORT        use this running loyalty-core instead of spawning one
   --agent-endpoints LIST  use these running pos-agents (H:P,H:P...) for scenario agent
   --no-ceiling            skip the ceiling phases (GET /v1/health, and storage)
@@ -159,11 +178,15 @@ options:
                           a temporary folder (--storage-dir) and remove it at the end
   --queued N              scenario drain: sales queued in the agent's outbox (default 20000)
   --tls                   mutual TLS to the core: loyalty-bench makes a CA, the core's and the
-                          tills' certificates in its temporary folder (not with --core)
+                          tills' certificates in its temporary folder (not with --core;
+                          scenarios commit, identify, price, agent and reconnect)
   --json                  print one JSON object instead of a table
   --help                  this text
 
-There is no TLS yet: every connection is plain HTTP on loopback.
+Without --tls every connection is plain HTTP on loopback. With --tls the spawned core serves
+mutual TLS only (with its CRL); the tills, the ceiling phases and every spawned pos-agent's
+link to the core present one terminal certificate, and new connections resume TLS sessions
+(the report counts them); tills to pos-agents stay plain HTTP.
 Exit status: 0 the run happened (errors are reported), 1 cannot start, 2 bad usage.
 )";
 }

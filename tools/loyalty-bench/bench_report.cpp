@@ -151,7 +151,8 @@ std::string formatReportJson(const BenchReport& r) {
                     ",\"duration_s\":" + number(r.durationS, 3) +
                     ",\"lines\":" + std::to_string(r.lines) +
                     ",\"connection\":" + jsonString(r.connection) +
-                    ",\"target\":" + jsonString(r.target) + ",\"endpoint\":" +
+                    ",\"target\":" + jsonString(r.target) +
+                    ",\"tls\":" + (r.tls ? "true" : "false") + ",\"endpoint\":" +
                     jsonString(r.main.label) + "," + phaseFieldsJson(r.main);
   auto optionalRatio = [](std::optional<double> v) {
     return v ? number(*v, 3) : std::string("null");
@@ -166,6 +167,10 @@ std::string formatReportJson(const BenchReport& r) {
     out += ",\"ceiling\":" + c;
   } else {
     out += ",\"ceiling\":null";
+  }
+  if (r.tls && r.target == "core") {
+    out += ",\"tls_connections\":" + std::to_string(r.tlsConnections) +
+           ",\"tls_resumed\":" + std::to_string(r.tlsResumed);
   }
   out += ",\"ratio_to_ceiling\":" + optionalRatio(r.ratioToCeiling());
   if (r.storageCeiling) {
@@ -189,8 +194,11 @@ std::string formatReportTable(const BenchReport& r) {
       << (r.rate > 0 ? "open loop at " + number(r.rate, 1) + " iterations/s"
                      : std::string("max rate"))
       << ", " << number(r.durationS, 1) << " s per phase, " << r.connection << " to the "
-      << r.target << (r.lines > 0 ? ", " + std::to_string(r.lines) + "-line baskets" : "")
-      << "\n\n";
+      << r.target
+      << (!r.tls                ? ""
+          : r.target == "agent" ? " (agents to the core over mutual TLS)"
+                                : " over mutual TLS")
+      << (r.lines > 0 ? ", " + std::to_string(r.lines) + "-line baskets" : "") << "\n\n";
   char head[256];
   std::snprintf(head, sizeof(head), "%-26s %10s %8s %8s %8s %8s %9s %7s %7s\n", "phase", "req/s",
                 "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "starved");
@@ -239,6 +247,10 @@ std::string formatReportTable(const BenchReport& r) {
   }
   if (r.main.unsent > 0) {
     out << "unsent (due but the till was still waiting): " << r.main.unsent << "\n";
+  }
+  if (r.tls && r.target == "core") {
+    out << "TLS: " << r.tlsConnections << " new connections in the measured phase, "
+        << r.tlsResumed << " resumed a session\n";
   }
   if (r.main.tillsStarved > 0) {
     out << "tills with a starved connection: " << r.main.tillsStarved << " of " << r.tills

@@ -56,6 +56,11 @@ struct BenchReport {
   int lines = 0;
   std::string connection;  // "keep-alive" or "new-per-request"
   std::string target;      // "core" or "agent"
+  bool tls = false;        // mutual TLS to the core (--tls)
+  // With tls and target core: the main phase's new TLS connections that carried an answer, and
+  // how many of them resumed a session (an abbreviated handshake).
+  uint64_t tlsConnections = 0;
+  uint64_t tlsResumed = 0;
   PhaseResult main;
   // GET /v1/health, same tills and connection mode, always closed loop (a capacity).
   std::optional<PhaseResult> ceiling;

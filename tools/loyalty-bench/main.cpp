@@ -64,8 +64,11 @@ std::string utcDate() {
 
 // Logs in to the admin API of a core started here; returns the bearer token.
 base::Result<std::string> adminToken(const Endpoint& core, const std::string& user,
-                                     const std::string& password) {
-  agent::Client client(agent::ClientOptions{core.host, core.port, 60000, {}});
+                                     const std::string& password,
+                                     const std::shared_ptr<agent::ClientTls>& tls = nullptr) {
+  agent::ClientOptions options{core.host, core.port, 60000, {}};
+  options.tls = tls;
+  agent::Client client(options);
   protocol::json::Writer w;
   w.beginObject();
   w.key("user");
@@ -378,8 +381,11 @@ int runHistory(const BenchOptions& o, const TaFengData& data, const Workload& wo
   return kExitOk;
 }
 
-bool reachable(const Endpoint& e, int timeoutMs, std::string& why) {
-  agent::Client client(agent::ClientOptions{e.host, e.port, timeoutMs, {}});
+bool reachable(const Endpoint& e, int timeoutMs, std::string& why,
+               const std::shared_ptr<agent::ClientTls>& tls = nullptr) {
+  agent::ClientOptions options{e.host, e.port, timeoutMs, {}};
+  options.tls = tls;
+  agent::Client client(options);
   auto answer = client.send("GET", "/v1/health", "");
   if (!answer) {
     why = answer.error().message;
@@ -412,6 +418,11 @@ int run(const std::vector<std::string>& args) {
   const Workload workload(data.value(), o.lines, o.seed, "b" + base36(static_cast<uint64_t>(nowMs)),
                           utcDate());
 
+  if (o.tls && (o.scenario == Scenario::kJson || o.scenario == Scenario::kStorage ||
+                o.scenario == Scenario::kHistory)) {
+    std::cerr << "loyalty-bench: scenario " << scenarioName(o.scenario) << " has no --tls\n";
+    return kExitUsage;
+  }
   if (o.scenario == Scenario::kJson) {
     return runJson(o, workload);
   }
@@ -461,34 +472,48 @@ int run(const std::vector<std::string>& args) {
   };
 
   Endpoint core;
+  std::shared_ptr<agent::ClientTls> tls;  // --tls: what every connection to the core uses
   if (o.core) {
     core = *o.core;
   } else {
     if (!needServers()) {
       return kExitCannotStart;
     }
-    auto started = servers->startCore(o.coreThreads);
+    auto started = servers->startCore(o.coreThreads, "", o.tls);
     if (!started) {
       std::cerr << "loyalty-bench: " << started.error().message << "\n";
       return kExitCannotStart;
     }
     core = started.value();
-    auto token = adminToken(core, kBenchAdminUser, servers->adminPassword());
+    if (o.tls) {
+      const BenchTlsFiles& files = *servers->tlsFiles();
+      auto created = agent::ClientTls::create(agent::ClientTlsFiles{
+          files.caCertificate, files.terminalCertificate, files.terminalKey});
+      if (!created) {
+        std::cerr << "loyalty-bench: TLS: " << created.error().message << "\n";
+        return kExitCannotStart;
+      }
+      tls = std::move(created).value();
+    }
+    auto token = adminToken(core, kBenchAdminUser, servers->adminPassword(), tls);
     if (!token) {
       std::cerr << "loyalty-bench: admin login failed: " << token.error().message << "\n";
       return kExitCannotStart;
     }
-    agent::Client admin(agent::ClientOptions{core.host, core.port, 60000, token.value()});
+    agent::ClientOptions adminOptions{core.host, core.port, 60000, token.value()};
+    adminOptions.tls = tls;
+    agent::Client admin(adminOptions);
     auto imported = admin.importCatalogue(catalogueCsv(workload.itemIds()));
     if (!imported) {
       std::cerr << "loyalty-bench: catalogue import failed: " << imported.error().message << "\n";
       return kExitCannotStart;
     }
-    std::fprintf(stderr, "loyalty-bench: loyalty-core on %s (%s), %zu products imported\n",
-                 core.str().c_str(), servers->dir().c_str(), workload.itemIds().size());
+    std::fprintf(stderr, "loyalty-bench: loyalty-core on %s (%s%s), %zu products imported\n",
+                 core.str().c_str(), tls ? "mutual TLS, " : "", servers->dir().c_str(),
+                 workload.itemIds().size());
   }
   std::string why;
-  if (!reachable(core, o.timeoutMs, why)) {
+  if (!reachable(core, o.timeoutMs, why, tls)) {
     std::cerr << "loyalty-bench: the core is unreachable: " << why << "\n";
     return kExitCannotStart;
   }
@@ -517,6 +542,7 @@ int run(const std::vector<std::string>& args) {
   spec.rate = o.rate;
   spec.timeoutMs = o.timeoutMs;
   spec.endpoints = {core};
+  spec.tls = o.scenario == Scenario::kAgent ? nullptr : tls;  // tills -> agents: plain HTTP
   spec.newConnectionPerRequest = o.scenario == Scenario::kReconnect;
   const Workload* w = &workload;
   switch (o.scenario) {
@@ -564,6 +590,7 @@ int run(const std::vector<std::string>& args) {
   report.lines = o.lines;
   report.connection = spec.newConnectionPerRequest ? "new-per-request" : "keep-alive";
   report.target = o.scenario == Scenario::kAgent ? "agent" : "core";
+  report.tls = tls != nullptr;
 
   auto progress = [](const char* what, double s) {
     std::fprintf(stderr, "loyalty-bench: %s (%.1f s)\n", what, s);
@@ -577,12 +604,20 @@ int run(const std::vector<std::string>& args) {
     (void)runPhase(warm);
   }
   progress(spec.label.c_str(), spec.durationS);
+  const int64_t tlsBefore = tls ? tls->connections() : 0;
+  const int64_t resumedBefore = tls ? tls->resumedConnections() : 0;
   report.main = runPhase(spec);
+  if (tls) {
+    // Scenario agent: the agents' links are counted in their own logs, not here.
+    report.tlsConnections = static_cast<uint64_t>(tls->connections() - tlsBefore);
+    report.tlsResumed = static_cast<uint64_t>(tls->resumedConnections() - resumedBefore);
+  }
 
   if (o.scenario == Scenario::kAgent) {
     PhaseSpec direct = spec;
     direct.label = "same flow to the core";
     direct.endpoints = {core};
+    direct.tls = tls;
     direct.makeCalls = [make = spec.makeCalls](int t, int64_t k) {
       return make(t, k + 2000000000);
     };
@@ -593,6 +628,7 @@ int run(const std::vector<std::string>& args) {
     PhaseSpec ceiling = spec;
     ceiling.label = "GET /v1/health";
     ceiling.endpoints = {core};
+    ceiling.tls = tls;
     ceiling.rate = 0;  // a capacity: always as fast as possible
     ceiling.makeCalls = [](int, int64_t) { return std::vector<Call>{Workload::health()}; };
     progress("ceiling GET /v1/health", ceiling.durationS);

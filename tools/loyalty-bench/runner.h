@@ -12,11 +12,16 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "common/endpoint.h"
 #include "loyalty-bench/bench_report.h"
 #include "loyalty-bench/workload.h"
+
+namespace loyalty::agent {
+class ClientTls;  // loyalty/agent/client.h
+}
 
 namespace loyalty::tools {
 
@@ -28,6 +33,12 @@ struct PhaseSpec {
   double rate = 0;  // iterations per second over all tills; 0 = closed loop
   int timeoutMs = 2000;
   bool newConnectionPerRequest = false;
+  // Scenario offline: an answer a pos-agent gave by itself ("offline":true, "status":"queued")
+  // is the expected 2xx and one from the core an error. Otherwise (false) the reverse.
+  bool expectAgentAnswers = false;
+  // When set, every till speaks HTTPS with it (its certificate; sessions resumed across the
+  // tills' new connections); null: plain HTTP.
+  std::shared_ptr<agent::ClientTls> tls;
   // The calls of till `till`'s iteration `k`.
   std::function<std::vector<Call>(int till, int64_t k)> makeCalls;
 };

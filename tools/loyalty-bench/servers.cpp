@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include "loyalty-ca/ca.h"
 
 namespace loyalty::tools {
 namespace {
@@ -168,8 +171,40 @@ base::Result<Endpoint> SpawnedServers::launch(const std::string& binary, const s
                          name + " wrote no port file in time; see " + dir_ + "/" + name + ".log");
 }
 
+base::Status SpawnedServers::makeTlsFiles() {
+  if (tls_) {
+    return base::okStatus();
+  }
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const std::string caDir = dir_ + "/tls-ca";
+  const std::string outDir = dir_ + "/tls";
+  auto ca = ca::initCa(caDir, "loyalty-bench CA", now);
+  if (!ca) {
+    return ca.error();
+  }
+  ca::IssueRequest server;
+  server.kind = ca::CertKind::kServer;
+  server.host = "127.0.0.1";
+  auto serverCert = ca::issue(caDir, server, outDir, now);
+  if (!serverCert) {
+    return serverCert.error();
+  }
+  ca::IssueRequest terminal;
+  terminal.kind = ca::CertKind::kTerminal;
+  terminal.store = "BENCH";
+  terminal.terminal = "T001";
+  auto terminalCert = ca::issue(caDir, terminal, outDir, now);
+  if (!terminalCert) {
+    return terminalCert.error();
+  }
+  tls_ = BenchTlsFiles{ca->certPath,          ca->crlPath,
+                       serverCert->certPath,  serverCert->keyPath,
+                       terminalCert->certPath, terminalCert->keyPath};
+  return base::okStatus();
+}
+
 base::Result<Endpoint> SpawnedServers::startCore(int coreThreads,
-                                                 const std::string& databasePath) {
+                                                 const std::string& databasePath, bool tls) {
   const std::string config = dir_ + "/core.properties";
   std::string text =
       "loyalty.core.http.host = 127.0.0.1\n"
@@ -180,6 +215,17 @@ base::Result<Endpoint> SpawnedServers::startCore(int coreThreads,
   if (coreThreads > 0) {
     text += "loyalty.core.http.threads = " + std::to_string(coreThreads) + "\n";
   }
+  if (tls) {
+    if (auto made = makeTlsFiles(); !made.ok()) {
+      return base::makeError(base::ErrorCode::kInternal,
+                             "cannot make the TLS certificates: " + made.error().message);
+    }
+    text += "loyalty.core.tls.certificate = " + tls_->serverCertificate + "\n" +
+            "loyalty.core.tls.privateKey = " + tls_->serverKey + "\n" +
+            "loyalty.core.tls.caCertificate = " + tls_->caCertificate + "\n" +
+            "loyalty.core.tls.crl = " + tls_->crl + "\n";
+  }
+  text += coreProperties_;
   // An HQ admin for the catalogue import, with a random password readable by us alone.
   adminPassword_ = randomPassword();
   const std::string passwordFile = dir_ + "/admin.password";
@@ -197,6 +243,14 @@ base::Result<Endpoint> SpawnedServers::startCore(int coreThreads,
     corePid_ = children_.back();
   }
   return started;
+}
+
+void SpawnedServers::addCoreProperty(const std::string& key, const std::string& value) {
+  coreProperties_ += key + " = " + value + "\n";
+}
+
+void SpawnedServers::addAgentProperty(const std::string& key, const std::string& value) {
+  agentProperties_ += key + " = " + value + "\n";
 }
 
 base::Result<Endpoint> SpawnedServers::startAgent(const Endpoint& core, int index, int budgetMs) {
@@ -218,8 +272,12 @@ base::Result<Endpoint> SpawnedServers::startAgent(const Endpoint& core, int inde
       std::to_string(budgetMs) +
       "\n"
       "loyalty.agent.outbox.path = " +
-      name + ".db\n";
-  if (!writeText(config, text + logging(dir_ + "/" + name + ".log"))) {
+      name + ".db\n" +
+      (tls_ ? "loyalty.agent.core.tls.caCertificate = " + tls_->caCertificate + "\n" +
+                  "loyalty.agent.core.tls.certificate = " + tls_->terminalCertificate + "\n" +
+                  "loyalty.agent.core.tls.privateKey = " + tls_->terminalKey + "\n"
+            : std::string());
+  if (!writeText(config, text + agentProperties_ + logging(dir_ + "/" + name + ".log"))) {
     return base::makeError(base::ErrorCode::kInternal, "cannot write " + config);
   }
   return launch(ownExecutableDir() + "/pos-agent", name, config);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,18 @@ namespace loyalty::tools {
 
 // The admin user of a core started here (its bootstrap HQ admin, used for the catalogue import).
 inline constexpr const char* kBenchAdminUser = "bench";
+
+// The certificates of a run with --tls (PEM files in the folder, made with loyalty::ca_lib): a CA,
+// the core's server certificate for 127.0.0.1, and one terminal certificate that every till and
+// spawned pos-agent presents.
+struct BenchTlsFiles {
+  std::string caCertificate;
+  std::string crl;
+  std::string serverCertificate;
+  std::string serverKey;
+  std::string terminalCertificate;
+  std::string terminalKey;
+};
 
 class SpawnedServers {
  public:
@@ -36,8 +49,18 @@ class SpawnedServers {
 
   // coreThreads 0 = the core's default. databasePath "" = core.db in the folder; else that file
   // (absolute, or relative to the folder), which the core opens in place.
-  base::Result<Endpoint> startCore(int coreThreads, const std::string& databasePath = "");
-  // Requires: a core address (started here or not).
+  // tls: the core serves mutual TLS only, with certificates made in the folder on the first
+  // such call (tlsFiles()); pos-agents started after it reach it with the terminal certificate.
+  base::Result<Endpoint> startCore(int coreThreads, const std::string& databasePath = "",
+                                   bool tls = false);
+  // An extra "key = value" line for the configuration of the next startCore (e.g.
+  // loyalty.core.http.keepAliveTimeoutS for scenario tills).
+  void addCoreProperty(const std::string& key, const std::string& value);
+  // An extra "key = value" line for the configuration of every later startAgent (e.g.
+  // loyalty.agent.outbox.deliveryConcurrency for scenario drain).
+  void addAgentProperty(const std::string& key, const std::string& value);
+  // Requires: a core address (started here or not). After startCore with tls, the agent's core
+  // link uses TLS with the terminal certificate.
   base::Result<Endpoint> startAgent(const Endpoint& core, int index, int budgetMs);
 
   const std::string& dir() const { return dir_; }
@@ -48,16 +71,22 @@ class SpawnedServers {
   void stopAll();
   // The process id of the core started here; 0 before startCore.
   pid_t corePid() const { return corePid_; }
+  // The certificates, once a core was started with tls.
+  const std::optional<BenchTlsFiles>& tlsFiles() const { return tls_; }
 
  private:
   SpawnedServers() = default;
   base::Result<Endpoint> launch(const std::string& binary, const std::string& name,
                                 const std::string& config);
+  base::Status makeTlsFiles();  // once: sets tls_
 
   std::string dir_;
   std::string adminPassword_;
   std::vector<pid_t> children_;
   pid_t corePid_ = 0;
+  std::optional<BenchTlsFiles> tls_;
+  std::string coreProperties_;  // addCoreProperty's lines
+  std::string agentProperties_;  // addAgentProperty's lines
 };
 
 // The folder of the running executable (from /proc/self/exe), or "." when it cannot be read.

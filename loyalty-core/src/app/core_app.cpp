@@ -197,27 +197,42 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
                                    campaigns, couponKeys.get(), clock, adminOptions};
   admin::addAdminRoutes(router, adminContext);
 
+  // HTTPS only when loyalty.core.tls.certificate is set (app/server_tls.h), on either engine.
+  // Declared before the server so that it outlives every connection.
+  std::unique_ptr<ServerTls> tls;
+  if (settings->tls.enabled()) {
+    auto created = ServerTls::create(settings->tls);
+    if (!created.ok()) {
+      log.error("TLS: " + created.error().message);
+      return EXIT_CONFIG;
+    }
+    tls = std::move(created).value();
+    log.information("TLS: " + tls->summary());
+  }
   if (settings->httpEngine == "event") {
-    // Event-driven engine (http/event_server.h): plain HTTP, idle keep-alive connections hold
-    // no thread. readSettings refuses it together with TLS.
+    // Event-driven engine (http/event_server.h): idle keep-alive connections hold no thread;
+    // TLS handshakes and records on its I/O threads.
     http::EventServerOptions options;
     options.host = settings->httpHost;
     options.port = settings->httpPort;
     options.workerThreads = settings->httpThreads;
+    options.ioThreads = settings->httpIoThreads;
     options.keepAliveTimeout = std::chrono::seconds(settings->keepAliveTimeoutS);
     options.requestTimeout = std::chrono::seconds(kRequestTimeoutS);
     options.stopGrace = std::chrono::milliseconds(500);
+    options.tls = tls != nullptr ? tls->context()->sslContext() : nullptr;
     http::EventServer server(router, options);
     if (auto started = server.start(); !started.ok()) {
       log.error("HTTP server: " + started.error().message);
       return EXIT_SOFTWARE;
     }
     log.information("loyalty-core listening on " + settings->httpHost + ":" +
-                    std::to_string(server.port()) + " (HTTP, event engine, " +
-                    std::to_string(settings->httpThreads) + " workers, open-file limit " +
-                    std::to_string(server.openFileLimit()) + "), database " +
-                    settings->databasePath + ", " + std::to_string(catalogue.size()) +
-                    " products");
+                    std::to_string(server.port()) + (tls != nullptr ? " (HTTPS" : " (HTTP") +
+                    ", event engine, " + std::to_string(settings->httpIoThreads) +
+                    " I/O threads, " + std::to_string(settings->httpThreads) +
+                    " workers, open-file limit " + std::to_string(server.openFileLimit()) +
+                    "), database " + settings->databasePath + ", " +
+                    std::to_string(catalogue.size()) + " products");
     if (!settings->portFile.empty() && !writePortFile(settings->portFile, server.port())) {
       log.error("cannot write the port file " + settings->portFile);
       server.stop();
@@ -226,21 +241,15 @@ int LoyaltyCoreApp::main(const std::vector<std::string>& /*args*/) {
     waitForTerminationRequest();
     log.information("loyalty-core stopping");
     server.stop();  // requests in flight finish within 500 ms; idle connections close at once
+    if (tls != nullptr) {
+      const http::EventServerTlsCounts counts = server.tlsCounts();
+      log.information("TLS: " + std::to_string(counts.handshakes) + " handshakes, " +
+                      std::to_string(counts.resumed) + " resumed, " +
+                      std::to_string(counts.failed) + " failed or abandoned");
+    }
     return EXIT_OK;
   }
   try {
-    // HTTPS only when loyalty.core.tls.certificate is set (app/server_tls.h). Declared before the
-    // server so that it outlives every connection.
-    std::unique_ptr<ServerTls> tls;
-    if (settings->tls.enabled()) {
-      auto created = ServerTls::create(settings->tls);
-      if (!created.ok()) {
-        log.error("TLS: " + created.error().message);
-        return EXIT_CONFIG;
-      }
-      tls = std::move(created).value();
-      log.information("TLS: " + tls->summary());
-    }
     Poco::Net::ServerSocket socket =
         tls != nullptr ? tls->newServerSocket() : Poco::Net::ServerSocket();
     socket.bind(Poco::Net::SocketAddress(settings->httpHost, settings->httpPort), true);

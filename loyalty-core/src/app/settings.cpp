@@ -4,6 +4,8 @@
 #include <Poco/Path.h>
 #include <Poco/StringTokenizer.h>
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -30,7 +32,7 @@ std::string resolve(const std::string& path, const std::string& baseDir) {
 const char* const kKnownKeys[] = {
     "http.host",          "http.port",          "http.portFile",
     "http.threads",       "http.queue",         "http.keepAliveTimeoutS",
-    "http.engine",
+    "http.engine",        "http.ioThreads",
     "storage.path",       "storage.maxBatch",   "storage.readConnections",
     "earn.pointsPerUnit", "earn.unitMinor",     "earn.excludedCategories",
     "coupons.keyDir",     "coupons.signingKeyId",
@@ -129,7 +131,6 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
   if (auto st = readInt("http.keepAliveTimeoutS", s.keepAliveTimeoutS, 1, 3600, v); !st.ok())
     return st.error();
   s.keepAliveTimeoutS = static_cast<int>(v);
-  const bool engineGiven = c.hasProperty(p + "http.engine");
   s.httpEngine = c.getString(p + "http.engine", s.httpEngine);
   if (s.httpEngine != "poco" && s.httpEngine != "event") {
     return badKey(p + "http.engine", "must be poco or event");
@@ -185,12 +186,16 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& c,
     return tls.error();
   }
   s.tls = std::move(tls).value();
-  if (s.tls.enabled() && !engineGiven) {
-    s.httpEngine = "poco";  // the default engine serves plain HTTP only
+  if (auto st = readInt("http.ioThreads", 0, 0, 64, v); !st.ok()) {
+    return st.error();
   }
-  if (s.tls.enabled() && s.httpEngine == "event") {
-    return badKey(p + "http.engine",
-                  "event serves plain HTTP only; with loyalty.core.tls.* set use http.engine = poco");
+  if (v > 0) {
+    s.httpIoThreads = static_cast<int>(v);
+  } else if (s.tls.enabled()) {
+    // TLS handshakes are CPU work on the I/O threads: spread them over the cores.
+    s.httpIoThreads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 4);
+  } else {
+    s.httpIoThreads = 1;
   }
   return s;
 }

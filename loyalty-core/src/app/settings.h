@@ -31,10 +31,13 @@ struct Settings {
   int httpThreads = 16;
   int httpQueue = 1024;
   int keepAliveTimeoutS = 15;
-  // http.engine: "event" (http/event_server.h: epoll, idle connections cost no thread; plain HTTP
-  // only; the default without TLS) or "poco" (Poco's HTTPServer: a pool thread per open
-  // connection; the default with TLS).
+  // http.engine: "event" (http/event_server.h: epoll, idle connections cost no thread; HTTP or
+  // HTTPS; the default) or "poco" (Poco's HTTPServer: a pool thread per open connection).
   std::string httpEngine = "event";
+  // http.ioThreads (engine event): threads that own the connections, reading, writing and
+  // making TLS handshakes. Default (0 in the file): 1 without TLS; with TLS the machine's
+  // hardware threads, at least 2 and at most 4.
+  int httpIoThreads = 1;
   std::string databasePath = "loyalty-core.db";
   int storageMaxBatch = 512;
   int storageReadConnections = 4;

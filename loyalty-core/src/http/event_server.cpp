@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <climits>
+#include <csignal>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -22,6 +24,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <Poco/Net/HTTPResponse.h>
 
@@ -39,12 +44,23 @@ constexpr uint64_t kFirstConnectionId = 2;
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 256;
 
-enum class State { kReading, kDiscarding, kProcessing, kWriting };
+// Largest SSL_write at once (partial writes return after each record anyway).
+constexpr size_t kMaxTlsWrite = 1 << 20;
+
+enum class State { kHandshake, kReading, kDiscarding, kProcessing, kWriting };
+
+struct SslFree {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
 
 struct Connection {
   int fd = -1;
   uint64_t id = 0;
   State state = State::kReading;
+  std::unique_ptr<SSL, SslFree> ssl;  // TLS only
+  bool tlsReady = false;              // the handshake is complete
+  bool tlsBroken = false;             // a fatal TLS error: no close_notify may be sent
+  bool continuePending = false;       // TLS: "100 Continue" was cut short and must be finished
   std::string in;  // received, not yet consumed
   std::optional<RequestHead> head;  // of the request being read
   Request request;
@@ -185,6 +201,12 @@ class EventServer::Impl {
 
    private:
     void run() {
+      // OpenSSL writes to the socket with write(2): a peer that has gone away must give EPIPE on
+      // this thread, not a process-wide SIGPIPE.
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
       std::vector<epoll_event> events(kMaxEvents);
       auto nextScan = Clock::now();
       for (;;) {
@@ -238,7 +260,8 @@ class EventServer::Impl {
       const bool graceOver = Clock::now() >= server_.stopDeadline_;
       std::vector<uint64_t> doomed;
       for (auto& [id, c] : connections_) {
-        const bool idle = c->state == State::kReading && !c->head && c->in.empty();
+        const bool idle = (c->state == State::kReading && !c->head && c->in.empty()) ||
+                          c->state == State::kHandshake;
         if (graceOver || idle) {
           doomed.push_back(id);
         }
@@ -311,6 +334,22 @@ class EventServer::Impl {
       auto c = std::make_unique<Connection>();
       c->fd = fd;
       c->id = nextId_++;
+      if (SSL_CTX* ctx = server_.options_.tls; ctx != nullptr) {
+        ERR_clear_error();
+        c->ssl.reset(SSL_new(ctx));
+        if (c->ssl == nullptr || SSL_set_fd(c->ssl.get(), fd) != 1) {
+          ERR_clear_error();
+          ::close(fd);
+          return;
+        }
+        SSL_set_accept_state(c->ssl.get());
+        // Partial writes (a large answer goes out record by record as the socket takes it), a
+        // retried write from the same bytes, and no buffers held by an idle connection.
+        SSL_set_mode(c->ssl.get(), SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                       SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                       SSL_MODE_RELEASE_BUFFERS);
+        c->state = State::kHandshake;  // lastProgress: the accept, the handshake's deadline
+      }
       epoll_event ev{};
       ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
       ev.data.u64 = c->id;
@@ -329,7 +368,17 @@ class EventServer::Impl {
       if (it == connections_.end()) {
         return;
       }
-      ::close(it->second->fd);  // also removes it from the epoll set
+      Connection& c = *it->second;
+      if (c.ssl != nullptr) {
+        if (c.tlsReady && !c.tlsBroken) {
+          // close_notify, best effort: one non-blocking attempt, the peer's reply is not awaited.
+          ERR_clear_error();
+          (void)SSL_shutdown(c.ssl.get());
+        }
+        ERR_clear_error();
+        c.ssl.reset();
+      }
+      ::close(c.fd);  // also removes it from the epoll set
       connections_.erase(it);
       count_.fetch_sub(1);
     }
@@ -348,9 +397,13 @@ class EventServer::Impl {
           continue;
         }
         const bool idle = c->state == State::kReading && !c->head && c->in.empty();
-        const auto limit = idle ? server_.options_.keepAliveTimeout : server_.options_.requestTimeout;
+        const auto limit =
+            idle ? server_.options_.keepAliveTimeout : server_.options_.requestTimeout;
         if (now - c->lastProgress >= limit) {
           doomed.push_back(id);
+          if (c->state == State::kHandshake) {
+            server_.tlsFailed_.fetch_add(1);  // a handshake that stalled
+          }
         }
       }
       for (uint64_t id : doomed) {
@@ -366,6 +419,9 @@ class EventServer::Impl {
       for (;;) {
         Step step = Step::kBlocked;
         switch (c.state) {
+          case State::kHandshake:
+            step = handshakeStep(c);
+            break;
           case State::kReading:
             step = readStep(c);
             break;
@@ -384,36 +440,154 @@ class EventServer::Impl {
       }
     }
 
-    // Reads up to kReadChunk more bytes into c.in (or drops them when sink is set).
-    Step receive(Connection& c, bool drop) {
-      char buf[kReadChunk];
-      for (;;) {
-        ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
-        if (n > 0) {
-          c.lastProgress = Clock::now();
-          size_t got = static_cast<size_t>(n);
-          if (drop) {
-            const size_t dropped = static_cast<size_t>(std::min<uint64_t>(c.discardLeft, got));
-            c.discardLeft -= dropped;
-            c.in.append(buf + dropped, got - dropped);
-          } else {
-            c.in.append(buf, got);
+    // The outcome of one read or write on the transport (the socket, or TLS over it).
+    enum class Io { kDone, kAgain, kEnd };
+
+    // After an SSL_* call returned n <= 0: kAgain when it waits for the socket (either way: a
+    // read may need to write and a write to read; the connection's epoll set has both events),
+    // else kEnd, and the connection is marked broken unless the peer closed TLS cleanly.
+    Io tlsOutcome(Connection& c, int n) {
+      const int savedErrno = errno;
+      const int error = SSL_get_error(c.ssl.get(), n);
+      ERR_clear_error();
+      switch (error) {
+        case SSL_ERROR_WANT_READ:
+        case SSL_ERROR_WANT_WRITE:
+          return Io::kAgain;
+        case SSL_ERROR_ZERO_RETURN:
+          return Io::kEnd;  // close_notify received: ours goes out at the close
+        case SSL_ERROR_SYSCALL:
+          if (savedErrno == EINTR || savedErrno == EAGAIN) {
+            return Io::kAgain;
           }
-          return Step::kContinue;
+          c.tlsBroken = true;
+          return Io::kEnd;
+        default:
+          c.tlsBroken = true;
+          return Io::kEnd;
+      }
+    }
+
+    // Reads at most len bytes into buf; got is set on kDone.
+    Io readSome(Connection& c, char* buf, size_t len, size_t& got) {
+      if (c.ssl != nullptr) {
+        ERR_clear_error();
+        errno = 0;
+        const int n = SSL_read(c.ssl.get(), buf, static_cast<int>(std::min<size_t>(len, INT_MAX)));
+        if (n > 0) {
+          got = static_cast<size_t>(n);
+          return Io::kDone;
         }
-        if (n == 0) {
-          closeConnection(c.id);
-          return Step::kClosed;
+        return tlsOutcome(c, n);
+      }
+      for (;;) {
+        const ssize_t n = ::recv(c.fd, buf, len, 0);
+        if (n > 0) {
+          got = static_cast<size_t>(n);
+          return Io::kDone;
         }
-        if (errno == EINTR) {
+        if (n < 0 && errno == EINTR) {
           continue;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          return Step::kBlocked;
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Io::kAgain : Io::kEnd;
+      }
+    }
+
+    // Writes at most len bytes of data; put is set on kDone (TLS: whole records, at least one).
+    // After kAgain a TLS write must be retried with the same bytes.
+    Io writeSome(Connection& c, const char* data, size_t len, size_t& put) {
+      if (c.ssl != nullptr) {
+        ERR_clear_error();
+        errno = 0;
+        const int n = SSL_write(c.ssl.get(), data, static_cast<int>(std::min(len, kMaxTlsWrite)));
+        if (n > 0) {
+          put = static_cast<size_t>(n);
+          return Io::kDone;
         }
-        closeConnection(c.id);
+        return tlsOutcome(c, n);
+      }
+      for (;;) {
+        const ssize_t n = ::send(c.fd, data, len, MSG_NOSIGNAL);
+        if (n > 0) {
+          put = static_cast<size_t>(n);
+          return Io::kDone;
+        }
+        if (n < 0 && errno == EINTR) {
+          continue;
+        }
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Io::kAgain : Io::kEnd;
+      }
+    }
+
+    // The TLS handshake, as far as the socket lets it go.
+    Step handshakeStep(Connection& c) {
+      ERR_clear_error();
+      errno = 0;
+      const int r = SSL_do_handshake(c.ssl.get());
+      if (r == 1) {
+        c.tlsReady = true;
+        c.state = State::kReading;
+        c.lastProgress = Clock::now();  // from now on an idle keep-alive connection
+        server_.tlsHandshakes_.fetch_add(1);
+        if (SSL_session_reused(c.ssl.get()) == 1) {
+          server_.tlsResumed_.fetch_add(1);
+        }
+        return Step::kContinue;
+      }
+      if (tlsOutcome(c, r) == Io::kAgain) {
+        return Step::kBlocked;
+      }
+      // Refused (certificate, protocol, plain HTTP) or abandoned: no HTTP answer is possible.
+      c.tlsBroken = true;
+      server_.tlsFailed_.fetch_add(1);
+      closeConnection(c.id);
+      return Step::kClosed;
+    }
+
+    // TLS: finishes a "100 Continue" that the socket did not take at once (kBlocked: not yet).
+    Step finishContinue(Connection& c) {
+      if (!c.continuePending) {
+        return Step::kContinue;
+      }
+      size_t put = 0;
+      switch (writeSome(c, kContinueText, sizeof kContinueText - 1, put)) {
+        case Io::kDone:
+          c.continuePending = false;
+          return Step::kContinue;
+        case Io::kAgain:
+          return Step::kBlocked;
+        case Io::kEnd:
+          break;
+      }
+      closeConnection(c.id);
+      return Step::kClosed;
+    }
+
+    // Reads up to kReadChunk more bytes into c.in (or drops them when sink is set).
+    Step receive(Connection& c, bool drop) {
+      if (finishContinue(c) == Step::kClosed) {
         return Step::kClosed;
       }
+      char buf[kReadChunk];
+      size_t got = 0;
+      switch (readSome(c, buf, sizeof buf, got)) {
+        case Io::kDone:
+          break;
+        case Io::kAgain:
+          return Step::kBlocked;
+        case Io::kEnd:
+          closeConnection(c.id);
+          return Step::kClosed;
+      }
+      c.lastProgress = Clock::now();
+      if (drop) {
+        const size_t dropped = static_cast<size_t>(std::min<uint64_t>(c.discardLeft, got));
+        c.discardLeft -= dropped;
+        c.in.append(buf + dropped, got - dropped);
+      } else {
+        c.in.append(buf, got);
+      }
+      return Step::kContinue;
     }
 
     void answerNow(Connection& c, const Response& response, const std::string& requestId,
@@ -492,12 +666,17 @@ class EventServer::Impl {
       c.state = State::kDiscarding;
     }
 
+    static constexpr char kContinueText[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
     void sendContinue(Connection& c) {
       c.sentContinue = true;
-      static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-      // Best effort: a socket that cannot take 25 bytes now gets the body without it.
-      ssize_t ignored = ::send(c.fd, kContinue, sizeof kContinue - 1, MSG_NOSIGNAL);
-      (void)ignored;
+      size_t put = 0;
+      // Plain: best effort, a socket that cannot take 25 bytes now gets the body without it.
+      // TLS: a cut-short record must be finished before anything else is written.
+      if (writeSome(c, kContinueText, sizeof kContinueText - 1, put) == Io::kAgain &&
+          c.ssl != nullptr) {
+        c.continuePending = true;
+      }
     }
 
     Step discardStep(Connection& c) {
@@ -517,19 +696,20 @@ class EventServer::Impl {
     }
 
     Step writeStep(Connection& c) {
+      if (const Step st = finishContinue(c); st != Step::kContinue) {
+        return st;
+      }
       while (c.outOffset < c.out.size()) {
-        ssize_t n = ::send(c.fd, c.out.data() + c.outOffset, c.out.size() - c.outOffset,
-                           MSG_NOSIGNAL);
-        if (n > 0) {
-          c.outOffset += static_cast<size_t>(n);
+        size_t put = 0;
+        const Io io =
+            writeSome(c, c.out.data() + c.outOffset, c.out.size() - c.outOffset, put);
+        if (io == Io::kDone) {
+          c.outOffset += put;
           c.lastProgress = Clock::now();
           continue;
         }
-        if (n < 0 && errno == EINTR) {
-          continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-          return Step::kBlocked;  // EPOLLOUT resumes
+        if (io == Io::kAgain) {
+          return Step::kBlocked;  // EPOLLOUT (or, TLS, EPOLLIN) resumes
         }
         closeConnection(c.id);
         return Step::kClosed;
@@ -656,6 +836,14 @@ class EventServer::Impl {
 
   uint64_t openFileLimit() const { return fileLimit_; }
 
+  EventServerTlsCounts tlsCounts() const {
+    EventServerTlsCounts counts;
+    counts.handshakes = tlsHandshakes_.load();
+    counts.resumed = tlsResumed_.load();
+    counts.failed = tlsFailed_.load();
+    return counts;
+  }
+
  private:
   friend class Loop;
 
@@ -760,6 +948,9 @@ class EventServer::Impl {
   std::condition_variable jobsReady_;
   std::deque<Job> jobs_;  // guarded by jobsMutex_
   bool workersStop_ = false;  // guarded by jobsMutex_
+  std::atomic<uint64_t> tlsHandshakes_{0};
+  std::atomic<uint64_t> tlsResumed_{0};
+  std::atomic<uint64_t> tlsFailed_{0};
 };
 
 EventServer::EventServer(const Router& router, EventServerOptions options)
@@ -772,5 +963,6 @@ void EventServer::stop() { impl_->stop(); }
 uint16_t EventServer::port() const { return impl_->port(); }
 size_t EventServer::currentConnections() const { return impl_->currentConnections(); }
 uint64_t EventServer::openFileLimit() const { return impl_->openFileLimit(); }
+EventServerTlsCounts EventServer::tlsCounts() const { return impl_->tlsCounts(); }
 
 }  // namespace loyalty::core::http

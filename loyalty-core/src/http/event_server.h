@@ -1,4 +1,4 @@
-// EventServer: an HTTP/1.1 server over plain TCP, driven by Linux epoll, that serves an
+// EventServer: an HTTP/1.1 server over plain TCP or TLS, driven by Linux epoll, that serves an
 // http::Router with the same visible behaviour as RouterFactory on Poco's HTTPServer (body limit
 // per route and 413, X-Request-Id, 404/405, exceptions -> 500), but where an idle keep-alive
 // connection costs a file descriptor and a small buffer instead of a thread.
@@ -12,8 +12,23 @@
 // over maxHeadBytes answers 400; a request that makes no progress for requestTimeout, and an idle
 // connection after keepAliveTimeout, are closed.
 //
-// Thread safety: start() and stop() from one controlling thread; port(), currentConnections()
-// from any thread. The Router must outlive the server and its handlers must be thread-safe.
+// TLS (EventServerOptions::tls set): every connection first makes a non-blocking TLS handshake
+// on its I/O thread (SSL_accept driven by epoll: WANT_READ / WANT_WRITE wait for that event), then
+// reads and writes records with SSL_read / SSL_write (either may want the other direction; a
+// read may leave decrypted bytes in OpenSSL, which the next read takes before waiting for the
+// socket). Everything after the handshake behaves as over plain TCP. The handshake counts
+// against requestTimeout from the accept; a failed handshake closes the connection without an
+// HTTP answer (the SSL_CTX's own callbacks, e.g. app::ServerTls's verification, log refusals). A
+// connection that closes after a completed handshake sends close_notify (best effort). The
+// SSL_CTX is used, never changed: its verification, session cache and ticket callbacks apply
+// (each connection's SSL takes partial writes and releases its buffers while idle).
+// Handshakes are CPU work on the I/O threads: with ioThreads > 1 the accepting thread hands new
+// connections to the I/O threads in turn (round robin), handshakes included.
+//
+// Thread safety: start() and stop() from one controlling thread; port(), currentConnections(),
+// tlsCounts() from any thread. The Router must outlive the server and its handlers must be thread-safe. The
+// SSL_CTX must outlive the server (stop() frees every connection's SSL). The I/O threads block
+// SIGPIPE for themselves (OpenSSL writes to the socket without MSG_NOSIGNAL).
 // Invariants: a connection belongs to exactly one I/O thread; at most one request per
 // connection is with the workers at a time.
 #pragma once
@@ -23,6 +38,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include <openssl/types.h>
 
 #include "http/http_parser.h"
 #include "http/router.h"
@@ -40,6 +57,16 @@ struct EventServerOptions {
   std::chrono::milliseconds requestTimeout{10000};  // no progress on a started request
   std::chrono::milliseconds stopGrace{500};          // for requests in flight at stop()
   size_t maxHeadBytes = kMaxHeadBytes;
+  // Server TLS context (owned by the caller, e.g. app::ServerTls::context()->sslContext());
+  // nullptr: plain TCP.
+  SSL_CTX* tls = nullptr;
+};
+
+// TLS handshakes since start() (all zero without TLS).
+struct EventServerTlsCounts {
+  uint64_t handshakes = 0;  // completed
+  uint64_t resumed = 0;     // of those, abbreviated (a session or ticket was resumed)
+  uint64_t failed = 0;      // refused or broken by the peer, or closed by requestTimeout
 };
 
 class EventServer {
@@ -59,6 +86,7 @@ class EventServer {
   uint16_t port() const;                 // the bound port once started
   size_t currentConnections() const;     // open client connections
   uint64_t openFileLimit() const;        // RLIMIT_NOFILE soft limit after start()
+  EventServerTlsCounts tlsCounts() const;  // any thread
 
  private:
   class Impl;

@@ -35,6 +35,7 @@ const std::set<std::string>& knownKeys() {
       "outbox.path",
       "outbox.retryInitialMs",
       "outbox.retryMaxMs",
+      "outbox.deliveryConcurrency",
       "coupons.keyDir",
       "offers.refreshSeconds",
       "core.tls.caCertificate",
@@ -154,6 +155,9 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& con
       static_cast<int>(read.integer("outbox.retryInitialMs", 50, 1, 3'600'000));
   s.service.retryMaxMs = static_cast<int>(
       read.integer("outbox.retryMaxMs", 2000, s.service.retryInitialMs, 3'600'000));
+  s.service.deliveryConcurrency = static_cast<int>(read.integer(
+      "outbox.deliveryConcurrency", AgentServiceOptions().deliveryConcurrency, 1,
+      kMaxDeliveryConcurrency));
 
   std::string keyDir = read.string("coupons.keyDir", "");
   s.couponKeyDir = keyDir.empty() ? std::string() : resolvePath(baseDir, keyDir);

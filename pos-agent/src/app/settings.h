@@ -31,7 +31,7 @@ inline constexpr const char* kConfigPrefix = "loyalty.agent.";
 struct Settings {
   AgentServerOptions server;    // http.host, http.port, http.threads
   std::string portFile;         // http.portFile, absolute; empty when not configured
-  AgentServiceOptions service;  // core.*, outbox.retry*, offers.refreshSeconds
+  AgentServiceOptions service;  // core.*, outbox.retry*, outbox.deliveryConcurrency, offers.*
   std::string outboxPath;       // outbox.path, absolute
   std::string couponKeyDir;     // coupons.keyDir, absolute; empty when not configured
   // core.tls.caCertificate, core.tls.certificate, core.tls.privateKey, absolute: all three set

@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS offers_cache (
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3: the delivery lane of each item (NULL: none, delivered alone).
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE outbox ADD COLUMN lane TEXT;
+PRAGMA user_version = 3;
+)sql";
+
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -119,6 +125,15 @@ base::Result<OutboxItem> readItem(sqlite3_stmt* stmt) {
   return item;
 }
 
+// readItem() of a queued item's row, whose column 6 is the lane.
+base::Result<OutboxItem> readQueuedItem(sqlite3_stmt* stmt) {
+  base::Result<OutboxItem> item = readItem(stmt);
+  if (item.ok()) {
+    item->lane = columnText(stmt, 6);
+  }
+  return item;
+}
+
 }  // namespace
 
 std::string_view outboxKindName(OutboxKind kind) {
@@ -135,8 +150,8 @@ Outbox::Outbox(sqlite3* db) : db_(db) {}
 
 Outbox::~Outbox() {
   for (sqlite3_stmt* stmt :
-       {insert_, selectOldest_, delete_, bumpAttempts_, copyToDead_, insertRedemption_,
-        selectRedemption_, insertMark_, selectMark_, deleteMark_}) {
+       {insert_, selectOldest_, selectAfter_, delete_, bumpAttempts_, copyToDead_,
+        insertRedemption_, selectRedemption_, insertMark_, selectMark_, deleteMark_}) {
     sqlite3_finalize(stmt);  // no-op on nullptr
   }
   if (db_ != nullptr && sqlite3_close(db_) != SQLITE_OK) {
@@ -234,6 +249,8 @@ base::Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
     schema = outbox->storageError("cannot create the schema");
   } else if (version < 2 && sqlite3_exec(db, kSchemaV2, nullptr, nullptr, nullptr) != SQLITE_OK) {
     schema = outbox->storageError("cannot migrate the schema to version 2");
+  } else if (version < 3 && sqlite3_exec(db, kSchemaV3, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    schema = outbox->storageError("cannot migrate the schema to version 3");
   }
   if (!schema.ok()) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -271,9 +288,14 @@ base::Status Outbox::prepareStatements() {
   };
   const Spec specs[] = {
       {&insert_,
-       "INSERT INTO outbox (kind, key, body, enqueued_at_ms, attempts) VALUES (?1, ?2, ?3, ?4, 0)"},
+       "INSERT INTO outbox (kind, key, body, enqueued_at_ms, attempts, lane)"
+       " VALUES (?1, ?2, ?3, ?4, 0, ?5)"},
       {&selectOldest_,
-       "SELECT id, kind, key, body, enqueued_at_ms, attempts FROM outbox ORDER BY id LIMIT 1"},
+       "SELECT id, kind, key, body, enqueued_at_ms, attempts, lane FROM outbox"
+       " ORDER BY id LIMIT 1"},
+      {&selectAfter_,
+       "SELECT id, kind, key, body, enqueued_at_ms, attempts, lane FROM outbox WHERE id > ?1"
+       " ORDER BY id LIMIT ?2"},
       {&delete_, "DELETE FROM outbox WHERE id = ?1"},
       {&bumpAttempts_, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1"},
       {&copyToDead_,
@@ -320,14 +342,16 @@ base::Result<int64_t> Outbox::enqueue(OutboxKind kind, std::string_view key,
 }
 
 base::Result<int64_t> Outbox::enqueue(OutboxKind kind, std::string_view key, std::string_view body,
-                                      const std::vector<CouponRedemption>& redemptions) {
+                                      const std::vector<CouponRedemption>& redemptions,
+                                      std::string_view lane) {
   std::lock_guard<std::mutex> lock(mutex_);
   int64_t id = 0;
   base::Status stored = inTransaction([&]() -> base::Status {
     base::Status inserted = execute(insert_, "cannot store an item", [&](sqlite3_stmt* stmt) {
       return bindText(stmt, 1, outboxKindName(kind)) == SQLITE_OK &&
              bindText(stmt, 2, key) == SQLITE_OK && bindText(stmt, 3, body) == SQLITE_OK &&
-             sqlite3_bind_int64(stmt, 4, nowMs()) == SQLITE_OK;
+             sqlite3_bind_int64(stmt, 4, nowMs()) == SQLITE_OK &&
+             (lane.empty() ? sqlite3_bind_null(stmt, 5) : bindText(stmt, 5, lane)) == SQLITE_OK;
     });
     if (!inserted.ok()) {
       return inserted;
@@ -472,11 +496,31 @@ base::Result<std::optional<OutboxItem>> Outbox::oldest() {
   if (rc != SQLITE_ROW) {
     return storageError("cannot read the oldest item");
   }
-  base::Result<OutboxItem> item = readItem(selectOldest_);
+  base::Result<OutboxItem> item = readQueuedItem(selectOldest_);
   if (!item.ok()) {
     return item.error();
   }
   return std::optional<OutboxItem>(std::move(item).value());
+}
+
+base::Result<std::vector<OutboxItem>> Outbox::itemsAfter(int64_t afterId, size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StatementScope scope(selectAfter_);
+  sqlite3_bind_int64(selectAfter_, 1, afterId);
+  sqlite3_bind_int64(selectAfter_, 2, static_cast<int64_t>(limit));
+  std::vector<OutboxItem> items;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(selectAfter_)) == SQLITE_ROW) {
+    base::Result<OutboxItem> item = readQueuedItem(selectAfter_);
+    if (!item.ok()) {
+      return item.error();
+    }
+    items.push_back(std::move(item).value());
+  }
+  if (rc != SQLITE_DONE) {
+    return storageError("cannot read the next items");
+  }
+  return items;
 }
 
 base::Status Outbox::remove(int64_t id) {
@@ -487,6 +531,31 @@ base::Status Outbox::remove(int64_t id) {
     return storageError("cannot delete an item");
   }
   pending_.fetch_sub(sqlite3_changes(db_));
+  return base::okStatus();
+}
+
+base::Status Outbox::remove(const std::vector<int64_t>& ids) {
+  if (ids.empty()) {
+    return base::okStatus();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t removed = 0;
+  base::Status done = inTransaction([&]() -> base::Status {
+    for (int64_t id : ids) {
+      base::Status deleted = execute(delete_, "cannot delete an item", [&](sqlite3_stmt* stmt) {
+        return sqlite3_bind_int64(stmt, 1, id) == SQLITE_OK;
+      });
+      if (!deleted.ok()) {
+        return deleted;
+      }
+      removed += sqlite3_changes(db_);
+    }
+    return base::okStatus();
+  });
+  if (!done.ok()) {
+    return done;
+  }
+  pending_.fetch_sub(removed);
   return base::okStatus();
 }
 

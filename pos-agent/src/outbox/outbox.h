@@ -11,9 +11,13 @@
 //
 // Storage is one small SQLite file (sqlite3 C API) in WAL mode with synchronous=FULL: when
 // enqueue() returns, the item survives a crash of the process or of the machine. Items are removed
-// only after the core accepted them (remove()) or refused them for good (deadLetter(), which moves
-// the item and the core's error into the dead_letters table for an operator). The schema version
-// is kept in PRAGMA user_version.
+// only after the core accepted them (remove(), one id or a batch of ids in one transaction) or
+// refused them for good (deadLetter(), which moves the item and the core's error into the
+// dead_letters table for an operator). The schema version is kept in PRAGMA user_version.
+//
+// Each item carries its delivery lane (OutboxItem::lane): the sender delivers items of the same
+// lane one at a time in id order, items of different lanes possibly at the same time, and an item
+// without a lane alone (server/delivery_window.h). The outbox only stores it.
 //
 // Invariants:
 //   1. Ids grow strictly with enqueue order (AUTOINCREMENT: an id is never reused), so oldest()
@@ -61,6 +65,10 @@ struct OutboxItem {
   std::string body;  // the request body exactly as the POS sent it
   int64_t enqueuedAtMs = 0;  // system clock, milliseconds since the Unix epoch
   int64_t attempts = 0;      // failed delivery attempts so far
+  // The delivery lane: a commit's card number (its sales must reach the core in order); empty
+  // for a refund (its card is not in the request) and for items stored by an agent older than
+  // schema version 3: such an item is delivered alone, after every earlier item.
+  std::string lane;
 };
 
 // One coupon redeemed by a commit: its serial and last valid day (YYYY-MM-DD, for an operator).
@@ -78,9 +86,9 @@ struct DeadLetter {
 class Outbox {
  public:
   // The current schema version (PRAGMA user_version).
-  // Version 2 added coupon_redemptions, priced_offline and offers_cache; a version 1 file is
-  // migrated at open().
-  static constexpr int kSchemaVersion = 2;
+  // Version 2 added coupon_redemptions, priced_offline and offers_cache; version 3 the column
+  // outbox.lane (NULL for the items already queued). Older files are migrated at open().
+  static constexpr int kSchemaVersion = 3;
   // Days a priced-offline mark is kept (longer than any retry of its commit).
   static constexpr int kMarkRetentionDays = 7;
 
@@ -98,18 +106,27 @@ class Outbox {
   base::Result<int64_t> enqueue(OutboxKind kind, std::string_view key, std::string_view body);
 
   // As enqueue(), and in the same transaction (all or nothing): adds `redemptions` to the
-  // redemption log under `key` (a serial already there keeps its first key).
+  // redemption log under `key` (a serial already there keeps its first key). `lane` is the
+  // item's delivery lane (OutboxItem::lane; empty, the default: none).
   // Errors: kStorageFailure.
   base::Result<int64_t> enqueue(OutboxKind kind, std::string_view key, std::string_view body,
-                                const std::vector<CouponRedemption>& redemptions);
+                                const std::vector<CouponRedemption>& redemptions,
+                                std::string_view lane = {});
 
   // The item with the smallest id, or nullopt when the outbox is empty.
   // Errors: kStorageFailure.
   base::Result<std::optional<OutboxItem>> oldest();
 
+  // Up to `limit` items with an id above `afterId`, smallest id first (what the sender reads
+  // next). Errors: kStorageFailure.
+  base::Result<std::vector<OutboxItem>> itemsAfter(int64_t afterId, size_t limit);
+
   // Deletes an item (the core accepted it). Removing an id that is not there is not an error.
   // Errors: kStorageFailure.
   base::Status remove(int64_t id);
+  // Deletes every item of `ids` in one transaction (one fsync): all or none. Ids that are not
+  // there are skipped. Errors: kStorageFailure (nothing was deleted).
+  base::Status remove(const std::vector<int64_t>& ids);
 
   // Counts one more failed delivery attempt of an item.
   // Errors: kStorageFailure.
@@ -171,6 +188,7 @@ class Outbox {
   sqlite3* db_ = nullptr;                     // guarded by mutex_ (after open())
   sqlite3_stmt* insert_ = nullptr;            // guarded by mutex_
   sqlite3_stmt* selectOldest_ = nullptr;      // guarded by mutex_
+  sqlite3_stmt* selectAfter_ = nullptr;       // guarded by mutex_
   sqlite3_stmt* delete_ = nullptr;            // guarded by mutex_
   sqlite3_stmt* bumpAttempts_ = nullptr;      // guarded by mutex_
   sqlite3_stmt* copyToDead_ = nullptr;        // guarded by mutex_

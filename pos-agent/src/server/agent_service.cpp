@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "loyalty/protocol/codec.h"
@@ -16,6 +17,16 @@ namespace {
 
 using base::ErrorCode;
 using base::Money;
+using SteadyClock = std::chrono::steady_clock;
+
+// The delivery window (server/delivery_window.h): at most kWindowCapacity items read ahead of
+// the workers; the sender reads more when fewer than kLowWater wait, at most kReadBatch at a
+// time (a read holds the outbox's lock, which the tills' enqueues wait for).
+constexpr size_t kWindowCapacity = 1024;
+constexpr size_t kLowWater = 128;
+constexpr size_t kReadBatch = 256;
+// The period of the delivery summary line.
+constexpr auto kLogPeriod = std::chrono::seconds(1);
 
 Poco::Logger& logger() { return Poco::Logger::get("loyalty.agent"); }
 Poco::Logger& outboxLogger() { return Poco::Logger::get("loyalty.agent.outbox"); }
@@ -92,7 +103,8 @@ AgentService::AgentService(AgentServiceOptions options, Outbox& outbox,
       outbox_(outbox),
       verifier_(std::move(verifier)),
       clients_(coreClient(options_, options_.budgetMs)),
-      offers_(outbox) {
+      offers_(outbox),
+      window_(kWindowCapacity) {
   base::Status loaded = offers_.load();
   if (!loaded.ok()) {
     poco_warning(couponLogger(), "cannot load the stored offers: " + loaded.error().message);
@@ -108,13 +120,29 @@ void AgentService::start() {
   if (sender_.joinable()) {
     return;
   }
+  const int workers = std::max(1, options_.deliveryConcurrency);
   {
     std::lock_guard<std::mutex> lock(senderMutex_);
     stopping_ = false;
-    wake_ = true;
     refreshNow_ = false;
+    // Everything still in the outbox is read again from its start.
+    window_.clear();
+    deliveredIds_.clear();
+    ++wakeups_;
+    readAgainAt_ = SteadyClock::time_point();
+    removeAgainAt_ = SteadyClock::time_point();
+    probing_ = false;
+    backoffMs_ = 0;
+    retryAt_ = SteadyClock::time_point();
+    activeWorkers_ = workers;
+    deliveredSinceLog_ = 0;
+    deadSinceLog_ = 0;
+    drainStart_.reset();
   }
   sender_ = std::thread([this] { senderLoop(); });
+  for (int i = 0; i < workers; ++i) {
+    workers_.emplace_back([this] { workerLoop(); });
+  }
   refresher_ = std::thread([this] { refresherLoop(); });
 }
 
@@ -126,8 +154,14 @@ void AgentService::stop() {
     std::lock_guard<std::mutex> lock(senderMutex_);
     stopping_ = true;
   }
+  workerWake_.notify_all();
   senderWake_.notify_all();
   refresherWake_.notify_all();
+  for (std::thread& worker : workers_) {
+    worker.join();
+  }
+  workers_.clear();
+  // The sender removes what the workers delivered, then ends.
   sender_.join();
   refresher_.join();
 }
@@ -153,10 +187,14 @@ Reply AgentService::price(const std::string& body, const std::string& requestId)
   }
   protocol::PriceResponse response = offlinePrice(*request);
   // Durable before the till sees the answer: the commit must say the coupons were granted here.
-  std::string key = keyString(request->key);
-  base::Status marked = outbox_.markPricedOffline(key);
-  if (!marked.ok()) {
-    poco_error(couponLogger(), "cannot mark " + key + " priced offline: " + marked.error().message);
+  // Without coupon codes nothing was granted: no mark, and so no disk write before this answer.
+  if (!request->coupons.empty()) {
+    std::string key = keyString(request->key);
+    base::Status marked = outbox_.markPricedOffline(key);
+    if (!marked.ok()) {
+      poco_error(couponLogger(),
+                 "cannot mark " + key + " priced offline: " + marked.error().message);
+    }
   }
   return okReply(protocol::encode(response));
 }
@@ -190,8 +228,9 @@ Reply AgentService::commit(const std::string& body, const std::string& requestId
   queued.total = basketTotal(request->lines) - coupons.discountTotal;
   queued.receipt = {kQueuedCommitReceipt};
   queued.discounts = std::move(coupons.discounts);
+  // The card is the delivery lane: this card's sales reach the core in the order they came.
   return enqueue(OutboxKind::kCommit, request->key, sent, protocol::encode(queued), requestId,
-                 coupons.authentic);
+                 request->card, coupons.authentic);
 }
 
 Reply AgentService::refund(const std::string& body, const std::string& requestId) {
@@ -209,7 +248,10 @@ Reply AgentService::refund(const std::string& body, const std::string& requestId
   queued.status = protocol::kStatusQueued;
   queued.amountRefunded = Money(0);
   queued.receipt = {kQueuedRefundReceipt};
-  return enqueue(OutboxKind::kRefund, request->key, body, protocol::encode(queued), requestId);
+  // No lane: the refund's card is not in the request, so it is delivered alone, after every
+  // request queued before it (its sale among them) and before any queued after it.
+  return enqueue(OutboxKind::kRefund, request->key, body, protocol::encode(queued), requestId,
+                 std::string_view());
 }
 
 Reply AgentService::voidTransaction(const std::string& body, const std::string& requestId) {
@@ -327,10 +369,10 @@ void AgentService::recordCommitted(const std::string& key, const protocol::Commi
 
 Reply AgentService::enqueue(OutboxKind kind, const protocol::TransactionKey& key,
                             std::string_view body, std::string queuedAnswer,
-                            const std::string& requestId,
+                            const std::string& requestId, std::string_view lane,
                             const std::vector<CouponRedemption>& redemptions) {
   std::string name = keyString(key);
-  base::Result<int64_t> id = outbox_.enqueue(kind, name, body, redemptions);
+  base::Result<int64_t> id = outbox_.enqueue(kind, name, body, redemptions, lane);
   if (!id.ok()) {
     poco_error(outboxLogger(), std::string("cannot queue ") + std::string(outboxKindName(kind)) +
                                    " " + name + ": " + id.error().message);
@@ -410,67 +452,205 @@ void AgentService::refresherLoop() {
 void AgentService::wakeSender() {
   {
     std::lock_guard<std::mutex> lock(senderMutex_);
-    wake_ = true;
+    ++wakeups_;                            // the sender reads the outbox again
+    retryAt_ = SteadyClock::time_point();  // and ends a backoff at once
   }
-  senderWake_.notify_all();
+  senderWake_.notify_one();
+  workerWake_.notify_one();
 }
 
 void AgentService::senderLoop() {
-  Client client(coreClient(options_, options_.deliveryTimeoutMs));
-  int backoffMs = 0;
   std::unique_lock<std::mutex> lock(senderMutex_);
-  while (!stopping_) {
-    if (outbox_.pending() == 0) {
-      // Enqueue sets wake_ under the mutex after storing, so no wake-up is lost.
-      senderWake_.wait(lock, [this] { return stopping_ || wake_; });
-      wake_ = false;
+  for (;;) {
+    const SteadyClock::time_point now = SteadyClock::now();
+    if (stopping_ && activeWorkers_ == 0) {
+      // Last chance for what the workers delivered; what cannot be removed now is sent again
+      // after a restart and answered as a replay.
+      if (!deliveredIds_.empty()) {
+        removeDelivered(lock);
+      }
+      logProgress(true);
+      return;
+    }
+    logProgress(false);
+    if (!stopping_ && window_.room() > 0 && window_.waiting() < kLowWater &&
+        wakeups_ != readToEndAt_ && now >= readAgainAt_) {
+      const uint64_t wakeupsBefore = wakeups_;
+      const int64_t after = window_.lastId();
+      const size_t limit = std::min(window_.room(), kReadBatch);
+      lock.unlock();
+      base::Result<std::vector<OutboxItem>> items = outbox_.itemsAfter(after, limit);
+      lock.lock();
+      if (!items.ok()) {
+        poco_error(outboxLogger(), "cannot read the outbox: " + items.error().message);
+        readAgainAt_ = SteadyClock::now() + std::chrono::milliseconds(options_.retryMaxMs);
+        continue;
+      }
+      size_t added = 0;
+      // Only this thread adds, and room() only grows meanwhile; it drops to 0 after a barrier,
+      // and the items behind one are read again once it is delivered.
+      for (OutboxItem& item : *items) {
+        if (window_.room() == 0) {
+          break;
+        }
+        window_.add(std::move(item));
+        ++added;
+      }
+      if (added == items->size() && items->size() < limit) {
+        readToEndAt_ = wakeupsBefore;  // until the next wakeSender()
+      }
+      if (added > 0) {
+        if (!drainStart_) {
+          drainStart_ = SteadyClock::now();
+          drainDelivered_ = 0;
+        }
+        workerWake_.notify_one();  // each worker that takes an item wakes the next one
+      }
       continue;
     }
-    wake_ = false;
-    lock.unlock();
-    bool progressed = deliverOldest(client);
-    lock.lock();
-    if (progressed) {
-      backoffMs = 0;
+    // Then the removal of what was delivered meanwhile (one transaction: an fsync). Reading
+    // comes first: it is quick, and the workers must not run out of items during the fsync.
+    if (!deliveredIds_.empty() && now >= removeAgainAt_) {
+      removeDelivered(lock);
       continue;
     }
-    backoffMs =
-        backoffMs == 0 ? options_.retryInitialMs : std::min(backoffMs * 2, options_.retryMaxMs);
-    senderWake_.wait_for(lock, std::chrono::milliseconds(backoffMs),
-                         [this] { return stopping_ || wake_; });
+    // Sleep until something changes (a worker, wakeSender(), stop()) or a timer is due.
+    SteadyClock::time_point until = now + std::chrono::hours(1);
+    if (!deliveredIds_.empty()) {
+      until = std::min(until, removeAgainAt_);
+    }
+    if (now < readAgainAt_) {
+      until = std::min(until, readAgainAt_);
+    }
+    if (deliveredSinceLog_ + deadSinceLog_ > 0) {
+      until = std::min(until, lastLog_ + kLogPeriod);
+    }
+    senderWake_.wait_until(lock, until);
   }
 }
 
-bool AgentService::deliverOldest(Client& client) {
-  base::Result<std::optional<OutboxItem>> oldest = outbox_.oldest();
-  if (!oldest.ok()) {
-    poco_error(outboxLogger(), "cannot read the outbox: " + oldest.error().message);
-    return false;
+void AgentService::removeDelivered(std::unique_lock<std::mutex>& lock) {
+  std::vector<int64_t> ids;
+  ids.swap(deliveredIds_);
+  lock.unlock();
+  base::Status removed = outbox_.remove(ids);
+  lock.lock();
+  if (!removed.ok()) {
+    // Delivered but still stored: tried again later; after a crash they are sent again and the
+    // core answers with its first answer (same idempotency key), so nothing is counted twice.
+    poco_error(outboxLogger(), "cannot remove " + std::to_string(ids.size()) +
+                                   " delivered items (will try again): " + removed.error().message);
+    deliveredIds_.insert(deliveredIds_.begin(), ids.begin(), ids.end());
+    removeAgainAt_ = SteadyClock::now() + std::chrono::milliseconds(options_.retryMaxMs);
+    return;
   }
-  if (!oldest->has_value()) {
-    // Only this thread removes items, so pending() > 0 with an empty table means the file was
-    // changed behind our back: back off instead of spinning.
-    poco_warning(outboxLogger(), "outbox count out of step with its table");
-    return false;
+  const auto count = static_cast<int64_t>(ids.size());
+  delivered_.fetch_add(count);
+  if (deliveredSinceLog_ + deadSinceLog_ == 0) {
+    lastLog_ = SteadyClock::now();
   }
-  const OutboxItem& item = **oldest;
+  deliveredSinceLog_ += count;
+  drainDelivered_ += count;
+}
+
+void AgentService::logProgress(bool force) {
+  const SteadyClock::time_point now = SteadyClock::now();
+  const bool drained =
+      drainStart_ && outbox_.pending() == 0 && window_.idle() && deliveredIds_.empty();
+  if (deliveredSinceLog_ + deadSinceLog_ > 0 &&
+      (force || drained || now - lastLog_ >= kLogPeriod)) {
+    const double seconds = std::chrono::duration<double>(now - lastLog_).count();
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "delivered %lld items (%lld refused, now dead letters) in %.1f s; %lld pending",
+                  static_cast<long long>(deliveredSinceLog_), static_cast<long long>(deadSinceLog_),
+                  seconds, static_cast<long long>(outbox_.pending()));
+    poco_information(outboxLogger(), line);
+    deliveredSinceLog_ = 0;
+    deadSinceLog_ = 0;
+    lastLog_ = now;
+  }
+  if (drained) {
+    const double seconds = std::chrono::duration<double>(now - *drainStart_).count();
+    char line[160];
+    std::snprintf(line, sizeof line, "outbox empty: %lld items delivered in %.3f s (%.0f per s)",
+                  static_cast<long long>(drainDelivered_), seconds,
+                  seconds > 0 ? static_cast<double>(drainDelivered_) / seconds : 0.0);
+    poco_information(outboxLogger(), line);
+    drainStart_.reset();
+  }
+}
+
+void AgentService::workerLoop() {
+  Client client(coreClient(options_, options_.deliveryTimeoutMs));
+  std::unique_lock<std::mutex> lock(senderMutex_);
+  while (!stopping_) {
+    if (SteadyClock::now() < retryAt_) {
+      const SteadyClock::time_point until = retryAt_;
+      workerWake_.wait_until(lock, until);
+      continue;
+    }
+    const size_t limit = probing_ ? 1 : static_cast<size_t>(options_.deliveryConcurrency);
+    std::optional<OutboxItem> item;
+    if (window_.inFlight() < limit) {
+      item = window_.take();
+    }
+    if (!item) {
+      workerWake_.wait(lock);
+      continue;
+    }
+    if (window_.inFlight() < limit && window_.waiting() > 0) {
+      workerWake_.notify_one();  // there may be more to take
+    }
+    if (window_.waiting() < kLowWater) {
+      senderWake_.notify_one();  // read ahead
+    }
+    lock.unlock();
+    const Delivery outcome = deliver(client, *item);
+    lock.lock();
+    switch (outcome) {
+      case Delivery::kDelivered:
+        window_.finish(item->id);
+        deliveredIds_.push_back(item->id);
+        break;
+      case Delivery::kDeadLettered:
+        window_.finish(item->id);
+        if (deliveredSinceLog_ + deadSinceLog_ == 0) {
+          lastLog_ = SteadyClock::now();
+        }
+        ++deadSinceLog_;
+        break;
+      case Delivery::kFailed:
+        window_.retry(item->id);
+        break;
+    }
+    if (outcome == Delivery::kFailed) {
+      probing_ = true;
+      const SteadyClock::time_point now = SteadyClock::now();
+      if (now >= retryAt_) {  // the first failure of this round: back off (longer)
+        backoffMs_ = backoffMs_ == 0 ? options_.retryInitialMs
+                                     : std::min(backoffMs_ * 2, options_.retryMaxMs);
+        retryAt_ = now + std::chrono::milliseconds(backoffMs_);
+      }
+    } else {
+      probing_ = false;
+      backoffMs_ = 0;
+    }
+    senderWake_.notify_one();
+  }
+  --activeWorkers_;
+  senderWake_.notify_one();
+}
+
+AgentService::Delivery AgentService::deliver(Client& client, const OutboxItem& item) {
   std::string what = std::string(outboxKindName(item.kind)) + " " + item.key + " (item " +
                      std::to_string(item.id) + ")";
   const char* path = item.kind == OutboxKind::kCommit ? "/v1/commit" : "/v1/refund";
   base::Result<Client::RawResponse> answer = client.send("POST", path, item.body, kContentTypeJson);
   if (answer.ok() && isSuccess(answer->status)) {
     noteCoreReachable(true);
-    base::Status removed = outbox_.remove(item.id);
-    if (!removed.ok()) {
-      // Delivered but still stored: it will be sent again and the core will answer with its
-      // first answer (same idempotency key), so nothing is counted twice.
-      poco_error(outboxLogger(),
-                 "delivered " + what + " but cannot remove it: " + removed.error().message);
-      return false;
-    }
-    delivered_.fetch_add(1);
-    poco_information(outboxLogger(), "delivered " + what);
-    return true;
+    poco_debug(outboxLogger(), "delivered " + what);
+    return Delivery::kDelivered;
   }
   if (answer.ok() && isFinalRefusal(answer->status)) {
     noteCoreReachable(true);
@@ -479,11 +659,11 @@ bool AgentService::deliverOldest(Client& client) {
     if (!dead.ok()) {
       poco_error(outboxLogger(),
                  "cannot move " + what + " to the dead letters: " + dead.error().message);
-      return false;
+      return Delivery::kFailed;
     }
     poco_warning(outboxLogger(), "core refused " + what + " with HTTP " +
                                      std::to_string(answer->status) + "; moved to dead letters");
-    return true;
+    return Delivery::kDeadLettered;
   }
   if (answer.ok()) {
     noteCoreReachable(answer->status < 500);
@@ -497,7 +677,7 @@ bool AgentService::deliverOldest(Client& client) {
   if (!counted.ok()) {
     poco_error(outboxLogger(), "cannot count an attempt: " + counted.error().message);
   }
-  return false;
+  return Delivery::kFailed;
 }
 
 }  // namespace loyalty::agent

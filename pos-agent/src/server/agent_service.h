@@ -9,31 +9,42 @@
 //   - commit/refund are forwarded only while the outbox is empty (a new sale never overtakes
 //     queued ones); a 2xx or 4xx answer is passed on; otherwise the request is stored durably in
 //     the outbox before the POS gets a "queued" answer;
-//   - a background sender delivers the outbox oldest first, retrying with exponential backoff,
-//     and moves items the core refuses with a 4xx to the dead letters;
+//   - a background sender delivers the outbox (docs/operations.md, "Outbox delivery"): up to
+//     deliveryConcurrency items at once, each on its own core connection, oldest first as far as
+//     the order per card allows (server/delivery_window.h); it retries with exponential backoff
+//     (one item at a time until the core accepts one again), moves items the core refuses with a
+//     4xx to the dead letters, and removes delivered items from the outbox in batches (one
+//     transaction per batch) before it counts them as delivered;
 //   - void is forwarded within the budget and answered {"released": 0} offline; never queued.
 // Offline coupons (docs/operations.md, "Offline coupons"):
 //   - a background refresher fetches GET /v1/offers at start and every offersRefreshSeconds into
 //     the OffersCache (kept in the agent's database for a restart without the core);
 //   - an offline price checks each presented code by itself (server/offline_coupons.h), applies
-//     the accepted ones, and durably marks the transaction key as priced offline;
+//     the accepted ones, and durably marks the transaction key as priced offline (only when it
+//     presented coupon codes: without any, nothing was granted and nothing is written);
 //   - a commit's offline_coupons is decided by the agent, whatever the POS sent: true exactly
 //     when its key is marked priced offline (the mark is kept for replays of the commit). A
 //     queued commit stores its authentic coupon serials in the redemption log in the same
 //     transaction as the outbox item and answers the discounts computed offline; a commit the
 //     core accepts records its serials too.
-// Ordering: a request that arrives after an earlier one was answered is delivered after it.
-// Two requests in flight at the same time (not a single till's normal flow) may reach the core in
-// either order.
+// Ordering: of two commits of the same card, the one answered first reaches the core first (a
+// queued one is sent only after the core accepted, or refused for good, every earlier one of
+// that card); a refund
+// reaches the core after every request answered before it and before any answered after it.
+// Commits of different cards may reach the core in any order. Two requests in flight at the same
+// time (not a single till's normal flow) may reach the core in either order. A delivered item
+// whose removal did not happen before a crash is sent again and answered by the core as a replay
+// (same transaction key), never counted twice.
 //
 // Thread safety: identify/price/commit/refund/voidTransaction/status/refreshOffers may be called
 // concurrently from any number of threads. start()/stop() are called by the owner, not
 // concurrently with each other.
-// Lifetime: the Outbox must outlive the service; stop() (or the destructor) joins the sender and
-// the refresher.
+// Lifetime: the Outbox must outlive the service; stop() (or the destructor) joins the sender, its
+// delivery workers and the refresher.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -49,6 +60,7 @@
 #include "loyalty/protocol/messages.h"
 #include "outbox/outbox.h"
 #include "server/client_pool.h"
+#include "server/delivery_window.h"
 #include "server/offers_cache.h"
 #include "server/offline_coupons.h"
 
@@ -75,6 +87,9 @@ struct Reply {
 // The problem+json answer for an error (status from protocol::httpStatus).
 Reply errorReply(const base::Error& error, const std::string& requestId);
 
+// The largest outbox.deliveryConcurrency (a thread and a core connection each).
+inline constexpr int kMaxDeliveryConcurrency = 64;
+
 struct AgentServiceOptions {
   std::string coreHost = "127.0.0.1";
   uint16_t corePort = 8440;
@@ -82,6 +97,7 @@ struct AgentServiceOptions {
   int deliveryTimeoutMs = 5000;   // per outbox delivery attempt
   int retryInitialMs = 50;        // first backoff after a failed delivery
   int retryMaxMs = 2000;          // backoff doubles up to this
+  int deliveryConcurrency = 16;   // outbox items sent at once, a connection each
   int offersRefreshSeconds = 60;  // GET /v1/offers at start and then this often
   std::shared_ptr<ClientTls> coreTls;  // HTTPS to the core when set (shared TLS sessions)
 };
@@ -100,8 +116,9 @@ class AgentService {
   // Starts the background sender and the offers refresher (no-op when running). Never waits for
   // the core.
   void start();
-  // Stops and joins the sender and the refresher (no-op when not running). An attempt in
-  // progress is finished first, so this can take up to deliveryTimeoutMs.
+  // Stops and joins the sender, its workers and the refresher (no-op when not running). Attempts
+  // in progress are finished first (so this can take up to deliveryTimeoutMs), and the items
+  // they delivered are removed from the outbox.
   void stop();
 
   Reply identify(const std::string& body, const std::string& requestId);
@@ -126,8 +143,9 @@ class AgentService {
   // requestId is passed on to the core, so the core's logs and errors carry the till's id.
   std::optional<Reply> forward(const char* path, const std::string& body,
                                const std::string& requestId);
+  // lane: the item's delivery lane (the card of a commit; empty for a refund).
   Reply enqueue(OutboxKind kind, const protocol::TransactionKey& key, std::string_view body,
-                std::string queuedAnswer, const std::string& requestId,
+                std::string queuedAnswer, const std::string& requestId, std::string_view lane,
                 const std::vector<CouponRedemption>& redemptions = {});
   OfflineCouponResult evaluateCoupons(const protocol::TransactionKey& key, const std::string& card,
                                       const std::vector<protocol::BasketLine>& lines,
@@ -140,9 +158,17 @@ class AgentService {
   void wakeSender();
   void wakeRefresher();
   void senderLoop();
+  void workerLoop();
   void refresherLoop();
-  // One delivery attempt of the oldest item. Returns false when the sender should back off.
-  bool deliverOldest(Client& client);
+  enum class Delivery { kDelivered, kDeadLettered, kFailed };
+  // One delivery attempt of an item; a refused one is moved to the dead letters here.
+  Delivery deliver(Client& client, const OutboxItem& item);
+  // With senderMutex_ held through `lock`: removes the delivered items in one transaction
+  // (releasing the mutex meanwhile) and counts them as delivered.
+  void removeDelivered(std::unique_lock<std::mutex>& lock);
+  // With senderMutex_ held: the summary line (once per second while delivering, or now when
+  // force) and the line when the outbox became empty.
+  void logProgress(bool force);
 
   const AgentServiceOptions options_;
   Outbox& outbox_;
@@ -154,11 +180,34 @@ class AgentService {
   std::atomic<int64_t> delivered_{0};
   std::atomic<bool> coreReachable_{false};
 
+  // The sender: one thread reads the outbox into the window and removes delivered items; the
+  // delivery workers take items from the window and send them.
   std::mutex senderMutex_;
-  std::condition_variable senderWake_;
-  bool wake_ = false;      // guarded by senderMutex_
-  bool stopping_ = false;  // guarded by senderMutex_
+  std::condition_variable senderWake_;  // the sender thread waits on it
+  std::condition_variable workerWake_;  // the delivery workers wait on it
+  bool stopping_ = false;               // guarded by senderMutex_
+  DeliveryWindow window_;               // guarded by senderMutex_
+  // Bumped by wakeSender(): something was queued, or the core answered (guarded by senderMutex_).
+  uint64_t wakeups_ = 0;
+  // wakeups_ when the outbox was last read to its end (guarded by senderMutex_).
+  uint64_t readToEndAt_ = 0;
+  std::chrono::steady_clock::time_point readAgainAt_;  // after a failed read; guarded
+  std::vector<int64_t> deliveredIds_;  // accepted by the core, not yet removed; guarded
+  std::chrono::steady_clock::time_point removeAgainAt_;  // after a failed removal; guarded
+  // After a failed attempt: one item at a time until the core accepts one (guarded).
+  bool probing_ = false;
+  int backoffMs_ = 0;                              // guarded by senderMutex_
+  std::chrono::steady_clock::time_point retryAt_;  // no attempt before it; guarded
+  int activeWorkers_ = 0;                          // guarded by senderMutex_
+  // The summary lines (guarded by senderMutex_): delivered and dead-lettered since the last
+  // line, when it was written, and the start of the current drain (nullopt: not draining).
+  int64_t deliveredSinceLog_ = 0;
+  int64_t deadSinceLog_ = 0;
+  std::chrono::steady_clock::time_point lastLog_;
+  std::optional<std::chrono::steady_clock::time_point> drainStart_;
+  int64_t drainDelivered_ = 0;
   std::thread sender_;
+  std::vector<std::thread> workers_;
 
   std::condition_variable refresherWake_;  // with senderMutex_
   bool refreshNow_ = false;                // guarded by senderMutex_
