@@ -1,9 +1,12 @@
 #include "loyalty-bench/storage_bench.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -228,6 +231,9 @@ PhaseResult StorageBench::runPhase(const std::string& label, int threads, double
   int64_t endNs = 0;
 
   const uint64_t batchesBefore = store_->batchesForTest();
+  const core::storage::SqliteStore::WriterStats statsBefore = store_->writerStats();
+  rusage usageBefore{};
+  ::getrusage(RUSAGE_SELF, &usageBefore);
   std::vector<std::thread> workers;
   workers.reserve(perThread.size());
   for (int t = 0; t < threads; ++t) {
@@ -265,6 +271,32 @@ PhaseResult StorageBench::runPhase(const std::string& label, int threads, double
   }
   total.wallS = wallS;
   total.transactions = store_->batchesForTest() - batchesBefore;
+  const core::storage::SqliteStore::WriterStats after = store_->writerStats();
+  rusage usageAfter{};
+  ::getrusage(RUSAGE_SELF, &usageAfter);
+  auto cpuUs = [](const rusage& u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  };
+  const double jobs = static_cast<double>(std::max<uint64_t>(1, after.jobs - statsBefore.jobs));
+  const double batches =
+      static_cast<double>(std::max<uint64_t>(1, after.batches - statsBefore.batches));
+  std::fprintf(stderr,
+               "loyalty-bench: %s: writer thread per write: %.1f us CPU, %.1f us in the fns, "
+               "%.1f us in COMMIT (%.2f ms per COMMIT); %.2f ms per WAL flush, %.1f writes "
+               "per flush, %llu + %llu checkpoints; process CPU %.1f us per write\n",
+               label.c_str(), static_cast<double>(after.cpuNs - statsBefore.cpuNs) / 1e3 / jobs,
+               static_cast<double>(after.fnNs - statsBefore.fnNs) / 1e3 / jobs,
+               static_cast<double>(after.commitNs - statsBefore.commitNs) / 1e3 / jobs,
+               static_cast<double>(after.commitNs - statsBefore.commitNs) / 1e6 / batches,
+               static_cast<double>(after.flushNs - statsBefore.flushNs) / 1e6 /
+                   static_cast<double>(std::max<uint64_t>(1, after.flushes - statsBefore.flushes)),
+               jobs / static_cast<double>(
+                          std::max<uint64_t>(1, after.flushes - statsBefore.flushes)),
+               static_cast<unsigned long long>(after.checkpoints - statsBefore.checkpoints),
+               static_cast<unsigned long long>(after.writerCheckpoints -
+                                               statsBefore.writerCheckpoints),
+               (cpuUs(usageAfter) - cpuUs(usageBefore)) / jobs);
   return total;
 }
 

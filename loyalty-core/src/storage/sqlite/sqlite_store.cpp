@@ -1,6 +1,14 @@
 #include "storage/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -1616,9 +1624,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     return base::makeError(ErrorCode::kStorageFailure,
                            "enable WAL: " + options.path + " stays in journal mode " + *mode);
   }
-  const char* synchronous =
-      options.synchronousFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
-  if (Status s = writeConn->exec(synchronous, "set synchronous"); !s.ok()) {
+  // COMMIT does not wait for the disk; the sync thread flushes the WAL before answering (see
+  // the header). NORMAL still syncs at each checkpoint, so the database file stays consistent.
+  if (Status s = writeConn->exec("PRAGMA synchronous = NORMAL", "set synchronous"); !s.ok()) {
     return s.error();
   }
   if (Status s = writeConn->exec("PRAGMA foreign_keys = ON", "enable foreign keys"); !s.ok()) {
@@ -1633,6 +1641,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     return s.error();
   }
 
+  Result<std::unique_ptr<SqliteConnection>> checkpointConn = SqliteConnection::open(
+      options.path, SqliteConnection::Mode::kReadWrite, options.busyTimeoutMs);
+  if (!checkpointConn.ok()) {
+    return checkpointConn.error();
+  }
+  if (Status s = checkpointConn.value()->exec("PRAGMA synchronous = NORMAL", "set synchronous");
+      !s.ok()) {
+    return s.error();
+  }
+
   std::vector<std::unique_ptr<SqliteConnection>> readConns;
   for (int i = 0; i < options.readConnections; ++i) {
     Result<std::unique_ptr<SqliteConnection>> reader = SqliteConnection::open(
@@ -1643,22 +1661,49 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     readConns.push_back(std::move(reader).value());
   }
 
+  // The WAL exists since the migration's transaction; fdatasync through any descriptor of the
+  // file flushes what the writer connection wrote to it. SQLite keeps the file (same inode)
+  // while a connection is open, so this descriptor stays valid for the store's life.
+  int walFd = -1;
+  if (options.synchronousFull) {
+    const char* wal = sqlite3_filename_wal(sqlite3_db_filename(writeConn->handle(), "main"));
+    walFd = wal != nullptr ? ::open(wal, O_RDONLY | O_CLOEXEC) : -1;
+    if (walFd < 0) {
+      return base::makeError(ErrorCode::kStorageFailure,
+                             "open the WAL of " + options.path + " to flush it: " +
+                                 std::strerror(errno));
+    }
+  }
+
   try {
     return std::unique_ptr<SqliteStore>(
-        new SqliteStore(options, std::move(writeConn), std::move(readConns)));
+        new SqliteStore(options, std::move(writeConn), std::move(checkpointConn).value(),
+                        std::move(readConns), walFd));
   } catch (const std::system_error& e) {
+    if (walFd >= 0) {
+      ::close(walFd);
+    }
     return base::makeError(ErrorCode::kInternal,
-                           std::string("start the SQLite writer thread: ") + e.what());
+                           std::string("start the SQLite writer threads: ") + e.what());
   }
 }
 
 SqliteStore::SqliteStore(const SqliteOptions& options, std::unique_ptr<SqliteConnection> writeConn,
-                         std::vector<std::unique_ptr<SqliteConnection>> readConns)
+                         std::unique_ptr<SqliteConnection> checkpointConn,
+                         std::vector<std::unique_ptr<SqliteConnection>> readConns, int walFd)
     : maxBatch_(options.maxBatch),
       writeConn_(std::move(writeConn)),
+      walFd_(walFd),
+      checkpointConn_(std::move(checkpointConn)),
       readConns_(std::move(readConns)) {
   for (const std::unique_ptr<SqliteConnection>& conn : readConns_) {
     freeReaders_.push_back(conn.get());
+  }
+  // Replaces SQLite's automatic checkpoint (which would run inside the writer's COMMIT).
+  sqlite3_wal_hook(writeConn_->handle(), &SqliteStore::onWalCommit, this);
+  checkpointer_ = std::thread([this] { checkpointLoop(); });
+  if (walFd_ >= 0) {
+    syncer_ = std::thread([this] { syncLoop(); });
   }
   writer_ = std::thread([this] { writerLoop(); });
   writerId_ = writer_.get_id();
@@ -1673,15 +1718,40 @@ SqliteStore::~SqliteStore() {
   if (writer_.joinable()) {
     writer_.join();
   }
+  {
+    std::lock_guard<std::mutex> lock(syncMu_);
+    syncStopping_ = true;
+  }
+  syncCv_.notify_all();
+  if (syncer_.joinable()) {
+    syncer_.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(checkpointMu_);
+    checkpointStopping_ = true;
+  }
+  checkpointCv_.notify_all();
+  if (checkpointer_.joinable()) {
+    checkpointer_.join();
+  }
+  if (walFd_ >= 0) {
+    ::close(walFd_);
+  }
   // Readers first: closing the write connection last checkpoints the WAL and removes it.
   freeReaders_.clear();
   readConns_.clear();
+  checkpointConn_.reset();
   writeConn_.reset();
 }
 
 Status SqliteStore::write(const WriteFn& fn) {
   if (std::this_thread::get_id() == writerId_) {
     return base::makeError(ErrorCode::kInternal, "write() called from inside a write fn");
+  }
+  if (syncFailed_.load()) {
+    return base::makeError(ErrorCode::kStorageFailure,
+                           "the database's WAL could not be flushed to disk earlier; restart the "
+                           "service to recover");
   }
   Job job(&fn);
   std::unique_lock<std::mutex> lock(mu_);
@@ -1692,6 +1762,20 @@ Status SqliteStore::write(const WriteFn& fn) {
   queueCv_.notify_one();
   job.cv.wait(lock, [&job] { return job.done; });
   return std::move(job.result);
+}
+
+SqliteStore::WriterStats SqliteStore::writerStats() const {
+  WriterStats stats;
+  stats.batches = batches_.load();
+  stats.jobs = jobs_.load();
+  stats.fnNs = fnNs_.load();
+  stats.commitNs = commitNs_.load();
+  stats.cpuNs = writerCpuNs_.load();
+  stats.flushes = flushes_.load();
+  stats.flushNs = flushNs_.load();
+  stats.checkpoints = checkpoints_.load();
+  stats.writerCheckpoints = writerCheckpoints_.load();
+  return stats;
 }
 
 size_t SqliteStore::queuedForTest() const {
@@ -1714,20 +1798,126 @@ void SqliteStore::writerLoop() {
         queue_.pop_front();
       }
     }
-    runBatch(batch);
-    {
-      // Notify under the lock: a Job lives on its caller's stack and is gone once it sees done.
-      std::lock_guard<std::mutex> lock(mu_);
-      for (Job* job : batch) {
-        job->done = true;
-        job->cv.notify_one();
+    const bool committed = runBatch(batch);
+    if (walFrames_.load(std::memory_order_relaxed) >= kRestartFrames) {
+      // The WAL only starts over at a transaction that begins once everything in it has been
+      // copied, which under steady load the background checkpoint never sees (the writer
+      // appends while it copies). Finish the copy here, between two transactions: the next
+      // BEGIN then starts the WAL over. A background pass in progress is waited for first
+      // (SQLite would refuse a second checkpoint meanwhile, and the WAL would keep growing).
+      std::lock_guard<std::mutex> running(checkpointRunMu_);
+      int logFrames = 0;
+      int copied = 0;
+      if (sqlite3_wal_checkpoint_v2(writeConn_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                    &logFrames, &copied) == SQLITE_OK) {
+        writerCheckpoints_.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    batch.clear();
+    timespec cpu{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0) {
+      writerCpuNs_.store(static_cast<int64_t>(cpu.tv_sec) * 1000000000 + cpu.tv_nsec);
+    }
+    if (committed && walFd_ >= 0) {
+      {
+        std::lock_guard<std::mutex> lock(syncMu_);
+        syncQueue_.push_back(std::move(batch));
+      }
+      syncCv_.notify_one();
+      batch = std::vector<Job*>();
+      batch.reserve(static_cast<size_t>(maxBatch_));
+    } else {
+      answer(batch);
+      batch.clear();
+    }
   }
 }
 
-void SqliteStore::runBatch(std::vector<Job*>& batch) {
+void SqliteStore::answer(const std::vector<Job*>& batch) {
+  // Notify under the lock: a Job lives on its caller's stack and is gone once it sees done.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Job* job : batch) {
+    job->done = true;
+    job->cv.notify_one();
+  }
+}
+
+void SqliteStore::syncLoop() {
+  std::vector<std::vector<Job*>> committed;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(syncMu_);
+      syncCv_.wait(lock, [this] { return syncStopping_ || !syncQueue_.empty(); });
+      if (syncQueue_.empty()) {
+        return;  // stopping, and every committed batch is answered
+      }
+      committed.swap(syncQueue_);
+    }
+    // Every batch taken here finished its COMMIT (its frames are written) before it was queued,
+    // so this one flush makes all of them durable.
+    const auto started = std::chrono::steady_clock::now();
+    const int rc = ::fdatasync(walFd_);
+    const int error = errno;
+    flushNs_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count(),
+                       std::memory_order_relaxed);
+    flushes_.fetch_add(1, std::memory_order_relaxed);
+    if (rc != 0) {
+      // After a failed flush the kernel may have dropped the dirty pages: nothing written since
+      // can be trusted to reach the disk, so the store stops accepting writes.
+      syncFailed_.store(true);
+      const base::Error failed = base::makeError(
+          ErrorCode::kStorageFailure,
+          std::string("flush the database's WAL to disk: ") + std::strerror(error) +
+              " (the write may or may not be stored; restart the service to recover)");
+      for (std::vector<Job*>& batch : committed) {
+        for (Job* job : batch) {
+          job->result = failed;
+        }
+      }
+    }
+    for (const std::vector<Job*>& batch : committed) {
+      answer(batch);
+    }
+    committed.clear();
+  }
+}
+
+int SqliteStore::onWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+  auto* store = static_cast<SqliteStore*>(self);
+  store->walFrames_.store(frames, std::memory_order_relaxed);
+  if (frames >= kCheckpointFrames) {
+    {
+      std::lock_guard<std::mutex> lock(store->checkpointMu_);
+      store->checkpointWanted_ = true;
+    }
+    store->checkpointCv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::checkpointLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(checkpointMu_);
+      checkpointCv_.wait(lock, [this] { return checkpointStopping_ || checkpointWanted_; });
+      if (checkpointStopping_) {
+        return;
+      }
+      checkpointWanted_ = false;
+    }
+    // PASSIVE copies what no reader still needs and never blocks the writer. A busy or failed
+    // checkpoint is retried when the next COMMIT finds the WAL still long.
+    std::lock_guard<std::mutex> running(checkpointRunMu_);
+    int logFrames = 0;
+    int copied = 0;
+    (void)sqlite3_wal_checkpoint_v2(checkpointConn_->handle(), "main",
+                                    SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied);
+    checkpoints_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+bool SqliteStore::runBatch(std::vector<Job*>& batch) {
   batches_.fetch_add(1, std::memory_order_relaxed);
   jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
   SqliteConnection& conn = *writeConn_;
@@ -1743,17 +1933,18 @@ void SqliteStore::runBatch(std::vector<Job*>& batch) {
     }
   };
 
+  const auto started = std::chrono::steady_clock::now();
   if (Status begun = runSql(conn, kBeginWrite, "begin write transaction"); !begun.ok()) {
     abandon();
     failAll(begun.error());
-    return;
+    return false;
   }
   SqliteWriter writer(conn);
   for (Job* job : batch) {
     if (Status s = runSql(conn, kSavepoint, "savepoint"); !s.ok()) {
       abandon();
       failAll(s.error());
-      return;
+      return false;
     }
     Status result;
     try {
@@ -1768,7 +1959,7 @@ void SqliteStore::runBatch(std::vector<Job*>& batch) {
       failAll(base::makeError(ErrorCode::kStorageFailure,
                               "write transaction rolled back by SQLite" +
                                   (result.ok() ? std::string() : ": " + result.error().message)));
-      return;
+      return false;
     }
     if (result.ok()) {
       if (Status released = runSql(conn, kRelease, "release savepoint"); !released.ok()) {
@@ -1783,15 +1974,24 @@ void SqliteStore::runBatch(std::vector<Job*>& batch) {
       if (!undone.ok()) {
         abandon();
         failAll(undone.error());
-        return;
+        return false;
       }
     }
     job->result = std::move(result);
   }
-  if (Status committed = runSql(conn, kCommit, "commit"); !committed.ok()) {
+  const auto committing = std::chrono::steady_clock::now();
+  Status committed = runSql(conn, kCommit, "commit");
+  if (!committed.ok()) {
     abandon();
     failAll(committed.error());
   }
+  const auto finished = std::chrono::steady_clock::now();
+  fnNs_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(committing - started).count(),
+                  std::memory_order_relaxed);
+  commitNs_.fetch_add(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(finished - committing).count(),
+      std::memory_order_relaxed);
+  return committed.ok();
 }
 
 // ---- Reads ----
