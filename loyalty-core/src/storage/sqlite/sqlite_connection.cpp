@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <utility>
 
 namespace loyalty::core::storage {
@@ -128,6 +129,10 @@ int Statement::bindValue(int index, const std::optional<int64_t>& value) {
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path, Mode mode,
                                                                  int busyTimeoutMs) {
+  // SQLite's memory statistics take a global mutex on every allocation of every connection;
+  // nothing here reads them. Only possible before SQLite initializes (else refused: harmless).
+  static std::once_flag configured;
+  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |=
       mode == Mode::kReadWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;

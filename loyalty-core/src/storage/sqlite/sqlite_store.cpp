@@ -1629,6 +1629,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (Status s = writeConn->exec("PRAGMA synchronous = NORMAL", "set synchronous"); !s.ok()) {
     return s.error();
   }
+  // The writer touches the indexes of every table a sale goes to; SQLite's default page cache
+  // (2 MB) holds few of them once the history is large (docs/benchmarks.md, "Scale").
+  if (Status s = writeConn->exec("PRAGMA cache_size = -65536", "set cache_size"); !s.ok()) {
+    return s.error();
+  }
   if (Status s = writeConn->exec("PRAGMA foreign_keys = ON", "enable foreign keys"); !s.ok()) {
     return s.error();
   }
