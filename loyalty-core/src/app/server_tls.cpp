@@ -419,6 +419,9 @@ base::Result<std::unique_ptr<ServerTls>> ServerTls::create(const TlsSettings& se
                                   : Poco::Net::Context::VERIFY_RELAXED;
     params.loadDefaultCAs = false;
     params.cipherList = kTls12Ciphers;
+    // Poco lists X448 first; X25519 costs about 0.4 ms less per handshake on each side
+    // (measured with loyalty-bench --scenario reconnect --tls).
+    params.ecdhCurve = "X25519:P-256";
     Poco::Net::Context::Ptr context(
         new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params));
     state = std::make_unique<State>(settings, context, caList);
