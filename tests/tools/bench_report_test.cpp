@@ -133,6 +133,26 @@ TEST_CASE("BenchReport: without a storage ceiling the health one is used alone",
   CHECK(v.find("ratio_to_storage_ceiling") == nullptr);
 }
 
+TEST_CASE("BenchReport: CPU per request is reported only when measured", "[tools]") {
+  BenchReport r;
+  r.scenario = "commit";
+  r.main = phase("POST /v1/commit", 100, 1.0, 100);
+  auto before = json::parse(formatReportJson(r));
+  REQUIRE(before.ok());
+  CHECK(before.value().find("cpu_us_per_request") == nullptr);
+  CHECK(formatReportTable(r).find("CPU per answered request") == std::string::npos);
+
+  r.coreCpuUsPerRequest = 123.45;
+  r.benchCpuUsPerRequest = 67.8;
+  auto after = json::parse(formatReportJson(r));
+  REQUIRE(after.ok());
+  const json::Value& cpu = field(after.value(), "cpu_us_per_request");
+  CHECK(field(cpu, "core").asDouble() == Approx(123.5));
+  CHECK(field(cpu, "load_generator").asDouble() == Approx(67.8));
+  const std::string line = "CPU per answered request: core 123.5 us, loyalty-bench 67.8 us";
+  CHECK(formatReportTable(r).find(line) != std::string::npos);
+}
+
 TEST_CASE("BenchReport: without a ceiling the ratio is null", "[tools]") {
   BenchReport r;
   r.scenario = "identify";

@@ -172,6 +172,10 @@ std::string formatReportJson(const BenchReport& r) {
     out += ",\"tls_connections\":" + std::to_string(r.tlsConnections) +
            ",\"tls_resumed\":" + std::to_string(r.tlsResumed);
   }
+  if (r.coreCpuUsPerRequest && r.benchCpuUsPerRequest) {
+    out += ",\"cpu_us_per_request\":{\"core\":" + number(*r.coreCpuUsPerRequest, 1) +
+           ",\"load_generator\":" + number(*r.benchCpuUsPerRequest, 1) + "}";
+  }
   out += ",\"ratio_to_ceiling\":" + optionalRatio(r.ratioToCeiling());
   if (r.storageCeiling) {
     out += ",\"ratio_to_health_ceiling\":" + optionalRatio(r.ratioToHealthCeiling()) +
@@ -247,6 +251,10 @@ std::string formatReportTable(const BenchReport& r) {
   }
   if (r.main.unsent > 0) {
     out << "unsent (due but the till was still waiting): " << r.main.unsent << "\n";
+  }
+  if (r.coreCpuUsPerRequest && r.benchCpuUsPerRequest) {
+    out << "CPU per answered request: core " << number(*r.coreCpuUsPerRequest, 1)
+        << " us, loyalty-bench " << number(*r.benchCpuUsPerRequest, 1) << " us\n";
   }
   if (r.tls && r.target == "core") {
     out << "TLS: " << r.tlsConnections << " new connections in the measured phase, "

@@ -61,6 +61,12 @@ struct BenchReport {
   // how many of them resumed a session (an abbreviated handshake).
   uint64_t tlsConnections = 0;
   uint64_t tlsResumed = 0;
+  // CPU time (user + system) per answered request of the main phase, of the spawned core (all
+  // its threads) and of loyalty-bench itself; nullopt when not measured (a core given by
+  // --core, or scenario agent, whose agents' CPU is not counted). On a machine whose cores both
+  // share, 1e6 * cores / (core + loadGenerator) bounds the throughput.
+  std::optional<double> coreCpuUsPerRequest;
+  std::optional<double> benchCpuUsPerRequest;
   PhaseResult main;
   // GET /v1/health, same tills and connection mode, always closed loop (a capacity).
   std::optional<PhaseResult> ceiling;

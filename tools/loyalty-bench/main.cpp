@@ -23,6 +23,7 @@
 #include "common/tafeng.h"
 #include "loyalty-bench/bench_options.h"
 #include "loyalty-bench/bench_report.h"
+#include "loyalty-bench/cpu_usage.h"
 #include "loyalty-bench/history_db.h"
 #include "loyalty-bench/json_bench.h"
 #include "loyalty-bench/runner.h"
@@ -606,7 +607,18 @@ int run(const std::vector<std::string>& args) {
   progress(spec.label.c_str(), spec.durationS);
   const int64_t tlsBefore = tls ? tls->connections() : 0;
   const int64_t resumedBefore = tls ? tls->resumedConnections() : 0;
+  const pid_t corePid = servers && o.scenario != Scenario::kAgent ? servers->corePid() : 0;
+  const std::optional<double> coreCpuBefore =
+      corePid != 0 ? processCpuSeconds(corePid) : std::nullopt;
+  const double benchCpuBefore = ownCpuSeconds();
   report.main = runPhase(spec);
+  if (const std::optional<double> coreCpuAfter =
+          corePid != 0 ? processCpuSeconds(corePid) : std::nullopt;
+      coreCpuBefore && coreCpuAfter && report.main.answered > 0) {
+    const double answered = static_cast<double>(report.main.answered);
+    report.coreCpuUsPerRequest = (*coreCpuAfter - *coreCpuBefore) * 1e6 / answered;
+    report.benchCpuUsPerRequest = (ownCpuSeconds() - benchCpuBefore) * 1e6 / answered;
+  }
   if (tls) {
     // Scenario agent: the agents' links are counted in their own logs, not here.
     report.tlsConnections = static_cast<uint64_t>(tls->connections() - tlsBefore);
