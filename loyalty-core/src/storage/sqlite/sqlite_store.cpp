@@ -1991,8 +1991,9 @@ bool SqliteStore::runBatch(std::vector<Job*>& batch) {
     failAll(committed.error());
   }
   const auto finished = std::chrono::steady_clock::now();
-  fnNs_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(committing - started).count(),
-                  std::memory_order_relaxed);
+  fnNs_.fetch_add(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(committing - started).count(),
+      std::memory_order_relaxed);
   commitNs_.fetch_add(
       std::chrono::duration_cast<std::chrono::nanoseconds>(finished - committing).count(),
       std::memory_order_relaxed);

@@ -20,8 +20,8 @@
 // later write: the operator restarts the core, whose WAL recovery decides. WAL checkpoints run on
 // their own thread and connection (PASSIVE, when the WAL passes kCheckpointFrames frames), not
 // inside a COMMIT; past kRestartFrames the writer finishes one between two batches, so that the
-// WAL starts over and stays bounded. With synchronousFull false, nothing is flushed per batch (a power cut may lose
-// the last batches; SQLite still syncs at each checkpoint).
+// WAL starts over and stays bounded. With synchronousFull false, nothing is flushed per batch
+// (a power cut may lose the last batches; SQLite still syncs at each checkpoint).
 //
 // Reads (the LoyaltyStore methods other than write) use a pool of read-only connections, one
 // thread per connection at a time, and see committed data only; WAL lets them run while the
