@@ -1891,7 +1891,14 @@ void SqliteStore::syncLoop() {
 int SqliteStore::onWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
   auto* store = static_cast<SqliteStore*>(self);
   store->walFrames_.store(frames, std::memory_order_relaxed);
-  if (frames >= kCheckpointFrames) {
+  // One background pass per kCheckpointFrames new frames (as SQLite's automatic checkpoint
+  // would): a pass for every COMMIT while the WAL is long cost two fsyncs each, for nothing.
+  // Runs on the writer thread only, so checkpointAt_ needs no lock.
+  if (frames < store->checkpointAt_ - kCheckpointFrames) {
+    store->checkpointAt_ = kCheckpointFrames;  // the WAL started over
+  }
+  if (frames >= store->checkpointAt_) {
+    store->checkpointAt_ = frames + kCheckpointFrames;
     {
       std::lock_guard<std::mutex> lock(store->checkpointMu_);
       store->checkpointWanted_ = true;

@@ -173,6 +173,7 @@ class SqliteStore final : public domain::LoyaltyStore {
   std::condition_variable checkpointCv_;
   bool checkpointWanted_ = false;
   std::atomic<int> walFrames_{0};  // WAL length after the last COMMIT
+  int checkpointAt_ = kCheckpointFrames;  // WAL length that asks for the next pass (writer only)
   std::mutex checkpointRunMu_;      // held while a checkpoint runs (either thread)
   bool checkpointStopping_ = false;
   std::thread checkpointer_;
