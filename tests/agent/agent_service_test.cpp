@@ -35,7 +35,7 @@ struct Fixture {
   OutboxPtr outbox;
   std::unique_ptr<AgentService> service;
 
-  Fixture() {
+  explicit Fixture(int offlineHoldMs = 0) {
     base::Result<OutboxPtr> opened = Outbox::open(dir.file("outbox.db"));
     REQUIRE(opened.ok());
     outbox = std::move(opened).value();
@@ -46,6 +46,7 @@ struct Fixture {
     options.deliveryTimeoutMs = 1000;
     options.retryInitialMs = 10;
     options.retryMaxMs = 100;
+    options.offlineHoldMs = offlineHoldMs;
     service = std::make_unique<AgentService>(options, *outbox);
   }
 
@@ -296,6 +297,68 @@ TEST_CASE("AgentService: identify and price answer offline without the core", "[
   }
   CHECK(f.outbox->pending() == 0);
   f.core.setOk();  // releases a hung handler
+}
+
+size_t postsReceived(const FakeCore& core) {
+  size_t posts = 0;
+  for (const test::ReceivedRequest& r : core.received()) {
+    posts += r.method == "POST" ? 1 : 0;
+  }
+  return posts;
+}
+
+bool answeredOffline(const Reply& reply) {
+  base::Result<protocol::IdentifyResponse> who = protocol::decodeIdentifyResponse(reply.body);
+  return reply.status == 200 && who.ok() && who->offline;
+}
+
+TEST_CASE("AgentService: after a core timeout, calls answer offline at once for the hold",
+          "[agent]") {
+  Fixture f(400);
+  f.core.setHang();
+  REQUIRE(answeredOffline(f.service->identify(encode(test::sampleIdentify()), "req-1")));
+  // The core answers again (the hung call is released and recorded), but the hold is on:
+  // nothing reaches it, every till is answered offline without waiting.
+  f.core.setOk();
+  REQUIRE(waitUntil([&] { return postsReceived(f.core) == 1; }));
+  const size_t reached = postsReceived(f.core);
+  CHECK(answeredOffline(f.service->identify(encode(test::sampleIdentify()), "req-2")));
+  Reply price = f.service->price(encode(test::samplePrice({})), "req-3");
+  base::Result<protocol::PriceResponse> priced = protocol::decodePriceResponse(price.body);
+  REQUIRE(priced.ok());
+  CHECK(priced->offline);
+  CHECK(postsReceived(f.core) == reached);
+
+  // Once the hold is over, the next call tries the core again and is answered online.
+  CHECK(waitUntil([&] {
+    return !answeredOffline(f.service->identify(encode(test::sampleIdentify()), "req-4"));
+  }));
+  CHECK(postsReceived(f.core) > reached);
+}
+
+TEST_CASE("AgentService: a refused connection does not hold calls offline", "[agent]") {
+  Fixture f(60000);
+  f.core.stop();
+  REQUIRE(answeredOffline(f.service->identify(encode(test::sampleIdentify()), "req-1")));
+  f.core.restart();
+  // No timeout happened, so the very next call goes to the core (a hold of a minute would
+  // otherwise answer it offline).
+  Reply identify = f.service->identify(encode(test::sampleIdentify()), "req-2");
+  CHECK(identify.status == 200);
+  CHECK(identify.body == encode(FakeCore::identifyAnswer()));
+}
+
+TEST_CASE("AgentService: a delivery that reaches the core ends the hold early", "[agent]") {
+  Fixture f(60000);
+  f.core.setHang();
+  checkQueuedCommit(f.service->commit(encode(sampleCommit("2001")), "req-c"));
+  f.core.setOk();
+  CHECK(answeredOffline(f.service->identify(encode(test::sampleIdentify()), "req-1")));
+  f.service->start();  // the sender delivers the queued commit
+  REQUIRE(waitUntil([&] { return f.drained(1); }));
+  Reply identify = f.service->identify(encode(test::sampleIdentify()), "req-2");
+  CHECK(identify.status == 200);
+  CHECK(identify.body == encode(FakeCore::identifyAnswer()));
 }
 
 TEST_CASE("AgentService: a bad body gets the codec's error and nothing is queued", "[agent]") {

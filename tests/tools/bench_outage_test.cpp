@@ -179,12 +179,17 @@ TEST_CASE("loyalty-bench: scenario offline answers through agents without their 
   }
   // Every commit answered "queued" is in the agent's outbox.
   CHECK(v.find("queued_in_outboxes")->asInt() == v.find("commits_answered_queued")->asInt());
-  // With the core blackholed, identify waits for the whole budget (300 ms) every time.
+  // With the core blackholed, an agent's first call waits for the whole budget (300 ms); the
+  // calls after it are answered offline at once (core.offlineHoldMs), not after the budget.
   const json::Value* hole = v.find("blackholed");
   REQUIRE(hole != nullptr);
   CHECK(hole->find("errors")->asInt() == 0);
-  REQUIRE(hole->find("ops")->find("identify") != nullptr);
-  CHECK(hole->find("ops")->find("identify")->find("latency_ms")->find("p50")->asDouble() >= 290);
+  const json::Value* identify = hole->find("ops")->find("identify");
+  REQUIRE(identify != nullptr);
+  const json::Value* all = hole->find("latency_ms");
+  REQUIRE(all != nullptr);
+  CHECK(all->find("max")->asDouble() >= 290);
+  CHECK(identify->find("latency_ms")->find("p50")->asDouble() < 290);
   CHECK(v.find("blackholed_agents_seeing_core_reachable")->asInt() == 0);
 }
 

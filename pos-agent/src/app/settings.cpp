@@ -31,6 +31,7 @@ const std::set<std::string>& knownKeys() {
       "core.host",
       "core.port",
       "core.budgetMs",
+      "core.offlineHoldMs",
       "core.deliveryTimeoutMs",
       "outbox.path",
       "outbox.retryInitialMs",
@@ -147,6 +148,8 @@ base::Result<Settings> readSettings(const Poco::Util::AbstractConfiguration& con
   s.service.coreHost = read.nonEmpty("core.host", "127.0.0.1");
   s.service.corePort = static_cast<uint16_t>(read.integer("core.port", 8440, 1, 65535));
   s.service.budgetMs = static_cast<int>(read.integer("core.budgetMs", 300, 1, 60'000));
+  s.service.offlineHoldMs =
+      static_cast<int>(read.integer("core.offlineHoldMs", 5000, 0, 600'000));
   s.service.deliveryTimeoutMs =
       static_cast<int>(read.integer("core.deliveryTimeoutMs", 5000, 1, 600'000));
 

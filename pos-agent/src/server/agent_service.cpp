@@ -291,6 +291,14 @@ protocol::AgentStatus AgentService::statusSnapshot() const {
 
 std::optional<Reply> AgentService::forward(const char* path, const std::string& body,
                                            const std::string& requestId) {
+  const auto steadyMs = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  if (const int64_t until = offlineUntilMs_.load(); until != 0 && steadyMs() < until) {
+    return std::nullopt;  // the core timed out a moment ago: do not make this till wait too
+  }
   base::Result<Client::RawResponse> answer = [&] {
     ClientPool::Lease client = clients_.acquire();
     return client->send("POST", path, body, kContentTypeJson, requestId);
@@ -298,6 +306,11 @@ std::optional<Reply> AgentService::forward(const char* path, const std::string& 
   if (!answer.ok()) {
     poco_debug(logger(),
                std::string("core did not answer ") + path + ": " + answer.error().message);
+    if (answer.error().code == base::ErrorCode::kTimeout && options_.offlineHoldMs > 0) {
+      // A refused connection fails at once and needs no hold; a timeout cost this till the
+      // whole budget, and would cost every following till the same.
+      offlineUntilMs_.store(steadyMs() + options_.offlineHoldMs);
+    }
     noteCoreReachable(false);
     return std::nullopt;
   }
@@ -388,6 +401,9 @@ Reply AgentService::enqueue(OutboxKind kind, const protocol::TransactionKey& key
 }
 
 void AgentService::noteCoreReachable(bool reachable) {
+  if (reachable) {
+    offlineUntilMs_.store(0);
+  }
   bool was = coreReachable_.exchange(reachable);
   if (was != reachable) {
     if (reachable) {

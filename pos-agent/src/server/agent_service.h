@@ -94,6 +94,10 @@ struct AgentServiceOptions {
   std::string coreHost = "127.0.0.1";
   uint16_t corePort = 8440;
   int budgetMs = 300;             // per forwarded POS call, connect/send/receive each
+  // After a forwarded call times out (a core that accepts but does not answer), POS calls are
+  // answered offline at once for this long instead of each waiting out the budget; a delivery
+  // or offers refresh that reaches the core ends it early. 0: every call tries the core.
+  int offlineHoldMs = 5000;
   int deliveryTimeoutMs = 5000;   // per outbox delivery attempt
   int retryInitialMs = 50;        // first backoff after a failed delivery
   int retryMaxMs = 2000;          // backoff doubles up to this
@@ -179,6 +183,8 @@ class AgentService {
 
   std::atomic<int64_t> delivered_{0};
   std::atomic<bool> coreReachable_{false};
+  // steady_clock milliseconds until which POS calls skip the core (offlineHoldMs); 0 = none.
+  std::atomic<int64_t> offlineUntilMs_{0};
 
   // The sender: one thread reads the outbox into the window and removes delivered items; the
   // delivery workers take items from the window and send them.
