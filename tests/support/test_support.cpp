@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -188,6 +189,22 @@ std::string agentBinary() {
 #else
   throw std::runtime_error("LOYALTY_AGENT_BIN not defined for this test target");
 #endif
+}
+
+std::string runCommand(const std::string& command, int& status) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    status = -1;
+    return out;
+  }
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    out.append(buffer, n);
+  }
+  status = ::pclose(pipe);
+  return out;
 }
 
 }  // namespace loyalty::testing

@@ -31,6 +31,10 @@ class TempDir {
 void writeFile(const std::string& path, const std::string& content);
 std::string readFile(const std::string& path);
 
+// Runs `command` through the shell and returns what it printed on stdout; status gets
+// pclose()'s wait status (-1 when the command could not be started).
+std::string runCommand(const std::string& command, int& status);
+
 // Polls condition every few milliseconds until it is true or timeout passes; returns its last
 // value. This is waiting on a condition, not sleeping for a guessed time.
 bool waitUntil(const std::function<bool()>& condition,

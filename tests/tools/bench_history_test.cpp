@@ -20,9 +20,12 @@
 #include "loyalty-bench/servers.h"
 #include "loyalty/protocol/json.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "support/test_support.h"
 
 namespace loyalty::tools {
 namespace {
+
+using ::loyalty::testing::runCommand;
 
 constexpr int64_t kCustomers = 200;
 constexpr int64_t kLines = 5000;
@@ -220,19 +223,6 @@ TEST_CASE("BenchHistory: options", "[tools]") {
   CHECK_FALSE(parse({"--scenario", "history", "--tafeng", "d", "--history-db", ""}).ok());
   CHECK_FALSE(parse({"--scenario", "history", "--tafeng", "d", "--core", "127.0.0.1:1"}).ok());
   CHECK(benchUsage().find("--history-lines") != std::string::npos);
-}
-
-std::string runCommand(const std::string& command, int& status) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    out.append(buffer, n);
-  }
-  status = ::pclose(pipe);
-  return out;
 }
 
 TEST_CASE("loyalty-bench: scenario history commits on a core started on the history",

@@ -24,9 +24,12 @@
 #include "loyalty-bench/runner.h"
 #include "loyalty-bench/servers.h"
 #include "loyalty/protocol/json.h"
+#include "support/test_support.h"
 
 namespace loyalty::tools {
 namespace {
+
+using ::loyalty::testing::runCommand;
 
 namespace json = protocol::json;
 
@@ -106,20 +109,6 @@ TEST_CASE("runPhase: the agent's own answers are samples only when they are expe
   CHECK(offlineUnexpected.errors > 0);
   REQUIRE_FALSE(offlineUnexpected.errorSamples.empty());
   CHECK(offlineUnexpected.errorSamples.front().find("answered offline") != std::string::npos);
-}
-
-// Runs the command and returns what it printed on stdout, and its exit status.
-std::string runCommand(const std::string& command, int& status) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    out.append(buffer, n);
-  }
-  status = ::pclose(pipe);
-  return out;
 }
 
 std::string bench() {

@@ -13,25 +13,14 @@
 
 #include "loyalty-bench/servers.h"
 #include "loyalty/protocol/json.h"
+#include "support/test_support.h"
 
 namespace loyalty::tools {
 namespace {
 
-namespace json = protocol::json;
+using ::loyalty::testing::runCommand;
 
-// Runs the command and returns what it printed on stdout, and its exit status.
-std::string runCommand(const std::string& command, int& status) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    out.append(buffer, n);
-  }
-  status = ::pclose(pipe);
-  return out;
-}
+namespace json = protocol::json;
 
 TEST_CASE("loyalty-bench: a short commit run against a real core", "[tools][integration]") {
   const std::string exe = ownExecutableDir() + "/loyalty-bench";

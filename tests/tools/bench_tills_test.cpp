@@ -31,6 +31,7 @@
 #include "loyalty-bench/servers.h"
 #include "loyalty-bench/tills_result.h"
 #include "loyalty/protocol/json.h"
+#include "support/test_support.h"
 
 namespace loyalty::tools {
 namespace {
@@ -651,15 +652,8 @@ TEST_CASE("loyalty-bench: a short tills run prints the scenario's JSON",
   const std::string command = "'" + exe + "' --scenario tills --tafeng '" LOYALTY_SHARED_DATA_DIR
                               "/tafeng' --tills 40 --rate 40 --duration 2 --lines 5 --json "
                               "2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-    out.append(buffer, n);
-  }
-  const int status = ::pclose(pipe);
+  int status = -1;
+  const std::string out = ::loyalty::testing::runCommand(command, status);
   INFO("output: " << out);
   REQUIRE(status == 0);
   auto parsed = json::parse(out);

@@ -11,25 +11,14 @@
 #include "loyalty-bench/bench_report.h"
 #include "loyalty-bench/servers.h"
 #include "loyalty/protocol/json.h"
+#include "support/test_support.h"
 
 namespace loyalty::tools {
 namespace {
 
-namespace json = protocol::json;
+using ::loyalty::testing::runCommand;
 
-// Runs the command and returns what it printed on stdout, and its exit status.
-std::string runBench(const std::string& command, int& status) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    out.append(buffer, n);
-  }
-  status = ::pclose(pipe);
-  return out;
-}
+namespace json = protocol::json;
 
 TEST_CASE("BenchReport: says whether the run was over TLS, and the resumed connections",
           "[tools]") {
@@ -65,7 +54,7 @@ TEST_CASE("loyalty-bench: a commit run over mutual TLS", "[tools][integration]")
   REQUIRE(::access(exe.c_str(), X_OK) == 0);
   int status = -1;
   const std::string out =
-      runBench("'" + exe + "' --scenario commit --tls --tafeng '" LOYALTY_SHARED_DATA_DIR
+      runCommand("'" + exe + "' --scenario commit --tls --tafeng '" LOYALTY_SHARED_DATA_DIR
                "/tafeng' --tills 4 --duration 1 --lines 5 --no-storage-ceiling --json "
                "2>/dev/null",
                status);
@@ -96,7 +85,7 @@ TEST_CASE("loyalty-bench: reconnecting tills resume TLS sessions", "[tools][inte
   REQUIRE(::access(exe.c_str(), X_OK) == 0);
   int status = -1;
   const std::string out =
-      runBench("'" + exe + "' --scenario reconnect --tls --tafeng '" LOYALTY_SHARED_DATA_DIR
+      runCommand("'" + exe + "' --scenario reconnect --tls --tafeng '" LOYALTY_SHARED_DATA_DIR
                "/tafeng' --tills 2 --duration 0.5 --no-ceiling --json 2>/dev/null",
                status);
   INFO("output: " << out);

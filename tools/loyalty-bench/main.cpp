@@ -63,32 +63,6 @@ std::string utcDate() {
   return buf;
 }
 
-// Logs in to the admin API of a core started here; returns the bearer token.
-base::Result<std::string> adminToken(const Endpoint& core, const std::string& user,
-                                     const std::string& password,
-                                     const std::shared_ptr<agent::ClientTls>& tls = nullptr) {
-  agent::ClientOptions options{core.host, core.port, 60000, {}};
-  options.tls = tls;
-  agent::Client client(options);
-  protocol::json::Writer w;
-  w.beginObject();
-  w.key("user");
-  w.value(user);
-  w.key("password");
-  w.value(password);
-  w.endObject();
-  auto answer = client.send("POST", "/v1/admin/login", w.str());
-  if (!answer) {
-    return answer.error();
-  }
-  auto parsed = protocol::json::parse(answer->body);
-  const protocol::json::Value* token = parsed ? parsed->find("token") : nullptr;
-  if (answer->status != 200 || token == nullptr || !token->isString()) {
-    return base::makeError(base::ErrorCode::kUnauthorized,
-                           "HTTP " + std::to_string(answer->status) + ": " + answer->body);
-  }
-  return token->asString();
-}
 
 // Scenario json: the parsers on the commit bodies of the pool (see json_bench.h).
 int runJson(const BenchOptions& o, const Workload& workload) {
@@ -198,7 +172,7 @@ base::Result<CommitRun> commitOnCore(const BenchOptions& o, const Workload& work
   CommitRun run;
   run.rssAfterStartKb = residentKb(servers.corePid());
   RssSampler rss(servers.corePid());
-  auto token = adminToken(core.value(), kBenchAdminUser, servers.adminPassword());
+  auto token = benchAdminToken(core.value(), servers.adminPassword());
   if (!token) {
     return token.error();
   }
@@ -496,7 +470,7 @@ int run(const std::vector<std::string>& args) {
       }
       tls = std::move(created).value();
     }
-    auto token = adminToken(core, kBenchAdminUser, servers->adminPassword(), tls);
+    auto token = benchAdminToken(core, servers->adminPassword(), tls);
     if (!token) {
       std::cerr << "loyalty-bench: admin login failed: " << token.error().message << "\n";
       return kExitCannotStart;

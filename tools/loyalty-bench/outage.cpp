@@ -212,25 +212,11 @@ std::string concurrencyText(std::optional<int> k) {
 // Logs in to the admin API of the core started here and imports the catalogue of the workload.
 base::Status importCatalogue(const Endpoint& core, const SpawnedServers& servers,
                              const Workload& workload) {
-  agent::Client login(agent::ClientOptions{core.host, core.port, 60000, {}});
-  protocol::json::Writer w;
-  w.beginObject();
-  w.key("user");
-  w.value(kBenchAdminUser);
-  w.key("password");
-  w.value(servers.adminPassword());
-  w.endObject();
-  auto answer = login.send("POST", "/v1/admin/login", w.str());
-  if (!answer) {
-    return answer.error();
+  base::Result<std::string> token = benchAdminToken(core, servers.adminPassword());
+  if (!token) {
+    return base::makeError(token.error().code, "admin login: " + token.error().message);
   }
-  auto parsed = protocol::json::parse(answer->body);
-  const protocol::json::Value* token = parsed ? parsed->find("token") : nullptr;
-  if (answer->status != 200 || token == nullptr || !token->isString()) {
-    return base::makeError(base::ErrorCode::kUnauthorized,
-                           "admin login: HTTP " + std::to_string(answer->status));
-  }
-  agent::Client admin(agent::ClientOptions{core.host, core.port, 60000, token->asString()});
+  agent::Client admin(agent::ClientOptions{core.host, core.port, 60000, *token});
   auto imported = admin.importCatalogue(catalogueCsv(workload.itemIds()));
   if (!imported) {
     return imported.error();

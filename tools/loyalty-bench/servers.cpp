@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "loyalty-ca/ca.h"
+#include "loyalty/agent/client.h"
+#include "loyalty/protocol/json.h"
 
 namespace loyalty::tools {
 namespace {
@@ -281,6 +283,31 @@ base::Result<Endpoint> SpawnedServers::startAgent(const Endpoint& core, int inde
     return base::makeError(base::ErrorCode::kInternal, "cannot write " + config);
   }
   return launch(ownExecutableDir() + "/pos-agent", name, config);
+}
+
+base::Result<std::string> benchAdminToken(const Endpoint& core, const std::string& password,
+                                          const std::shared_ptr<agent::ClientTls>& tls) {
+  agent::ClientOptions options{core.host, core.port, 60000, {}};
+  options.tls = tls;
+  agent::Client client(options);
+  protocol::json::Writer w;
+  w.beginObject();
+  w.key("user");
+  w.value(std::string(kBenchAdminUser));
+  w.key("password");
+  w.value(password);
+  w.endObject();
+  auto answer = client.send("POST", "/v1/admin/login", w.str());
+  if (!answer) {
+    return answer.error();
+  }
+  auto parsed = protocol::json::parse(answer->body);
+  const protocol::json::Value* token = parsed ? parsed->find("token") : nullptr;
+  if (answer->status != 200 || token == nullptr || !token->isString()) {
+    return base::makeError(base::ErrorCode::kUnauthorized,
+                           "HTTP " + std::to_string(answer->status) + ": " + answer->body);
+  }
+  return token->asString();
 }
 
 }  // namespace loyalty::tools

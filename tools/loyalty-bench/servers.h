@@ -21,6 +21,10 @@
 #include "common/endpoint.h"
 #include "loyalty/base/result.h"
 
+namespace loyalty::agent {
+class ClientTls;
+}  // namespace loyalty::agent
+
 namespace loyalty::tools {
 
 // The admin user of a core started here (its bootstrap HQ admin, used for the catalogue import).
@@ -91,5 +95,11 @@ class SpawnedServers {
 
 // The folder of the running executable (from /proc/self/exe), or "." when it cannot be read.
 std::string ownExecutableDir();
+
+// Logs in to the admin API of a core started here as kBenchAdminUser (with tls when the core
+// speaks mutual TLS); returns the bearer token. Errors: the client's, or kUnauthorized with the
+// HTTP status and body when the login is refused.
+base::Result<std::string> benchAdminToken(const Endpoint& core, const std::string& password,
+                                          const std::shared_ptr<agent::ClientTls>& tls = nullptr);
 
 }  // namespace loyalty::tools

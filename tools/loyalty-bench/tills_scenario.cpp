@@ -451,28 +451,6 @@ BenchReport benchReportOf(const BenchOptions& o, const TillsRun& run) {
   return report;
 }
 
-// Logs in to the admin API of a core started here; returns the bearer token.
-base::Result<std::string> adminToken(const Endpoint& core, const std::string& password) {
-  agent::Client client(agent::ClientOptions{core.host, core.port, 60000, {}});
-  protocol::json::Writer w;
-  w.beginObject();
-  w.key("user");
-  w.value(std::string(kBenchAdminUser));
-  w.key("password");
-  w.value(password);
-  w.endObject();
-  auto answer = client.send("POST", "/v1/admin/login", w.str());
-  if (!answer) {
-    return answer.error();
-  }
-  auto parsed = protocol::json::parse(answer->body);
-  const protocol::json::Value* token = parsed ? parsed->find("token") : nullptr;
-  if (answer->status != 200 || token == nullptr || !token->isString()) {
-    return base::makeError(base::ErrorCode::kUnauthorized,
-                           "HTTP " + std::to_string(answer->status) + ": " + answer->body);
-  }
-  return token->asString();
-}
 
 }  // namespace
 
@@ -583,7 +561,7 @@ base::Result<Endpoint> startTillsCore(SpawnedServers& servers, const Workload& w
   if (!core) {
     return core.error();
   }
-  auto token = adminToken(core.value(), servers.adminPassword());
+  auto token = benchAdminToken(core.value(), servers.adminPassword());
   if (!token) {
     return base::makeError(token.error().code, "admin login failed: " + token.error().message);
   }
